@@ -1,0 +1,52 @@
+# hearth — convenience wrapper around scripts/setup.sh and CMake/Ninja.
+#   make          Release build into build/ (binary: build/bin/hearth)
+#   make run      set up, build, run the main job on the default model
+#   make test     set up, build, run all tests (Release, then ASan/UBSan, then the fuzzer)
+#   make bench    set up, build, benchmark synthesized models
+SHELL := /bin/bash
+HEARTH_SHARED ?= $(abspath ../shared)
+export HEARTH_SHARED
+JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+DEFAULT_MODEL ?= $(HEARTH_SHARED)/models/stories260K.gguf
+
+.PHONY: all build setup run test test-release test-asan fuzz bench clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+build:
+	cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build build -j $(JOBS)
+
+run: setup build
+	./build/bin/hearth run "$(DEFAULT_MODEL)" -p "Once upon a time" -n 200
+
+test: setup
+	$(MAKE) test-release
+	$(MAKE) test-asan
+	$(MAKE) fuzz
+
+test-release: build
+	ctest --test-dir build --output-on-failure -j $(JOBS)
+
+test-asan:
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHEARTH_SANITIZE=ON -DHEARTH_BENCH=OFF \
+	  -DCMAKE_CXX_FLAGS="-O1" >/dev/null
+	cmake --build build-asan -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L '' -E 'Slow'
+
+fuzz:
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHEARTH_FUZZ=ON \
+	  -DHEARTH_TESTS=OFF -DHEARTH_BENCH=OFF -DCMAKE_CXX_FLAGS="-O1" >/dev/null
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_gguf_reader
+	bash scripts/fuzz.sh build-fuzz/bin/fuzz_gguf_reader $(FUZZ_SECONDS)
+
+bench: setup build
+	bash scripts/bench.sh
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,1 @@
+// placeholder so the layer library exists before its first source lands
