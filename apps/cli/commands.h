@@ -17,6 +17,8 @@ void register_quantize(CLI::App& app);
 void register_tokenize(CLI::App& app);
 void register_run(CLI::App& app);
 void register_logits(CLI::App& app);
+void register_bench(CLI::App& app);
+void register_synth(CLI::App& app);
 
 // Resolves the shared fixtures folder: $HEARTH_SHARED, else ../shared.
 std::string shared_dir();

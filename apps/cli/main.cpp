@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
   register_tokenize(app);
   register_run(app);
   register_logits(app);
+  register_bench(app);
+  register_synth(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <new>
+#include <type_traits>
 #include <unordered_set>
 
 namespace hearth::gguf {
@@ -12,8 +14,40 @@ namespace {
 
 constexpr uint64_t kMaxStringLength = 1ull << 30;
 constexpr uint64_t kMaxArrayLength = 1ull << 30;
-constexpr uint32_t kMaxTensorName = 63;
+constexpr uint64_t kMaxTensorName = 63;
 constexpr int kMaxArrayNesting = 8;
+// Counts read from the file are bounded by the bytes left, but for a multi-GiB file that
+// bound still allows absurd reservations; reserve at most this many up front and let the
+// containers grow with what is actually parsed.
+constexpr uint64_t kMaxReserve = 1u << 16;
+// Keys and names quoted in error messages come from the (possibly corrupt) file.
+constexpr size_t kMaxQuoted = 96;
+
+// `s` made safe to embed in a one-line message: non-printable bytes escaped as \xNN and
+// long strings cut (with their length noted).
+std::string printable(std::string_view s) {
+  std::string out;
+  const size_t n = std::min(s.size(), kMaxQuoted);
+  for (size_t i = 0; i < n; ++i) {
+    const auto ch = static_cast<unsigned char>(s[i]);
+    if (ch >= 0x20 && ch < 0x7f && ch != '\\')
+      out += static_cast<char>(ch);
+    else
+      out += fmt::format("\\x{:02x}", ch);
+  }
+  if (s.size() > n) out += fmt::format("...({} bytes)", s.size());
+  return out;
+}
+
+// A field description is either a string or a callable building one; the callable form
+// keeps the hot path (one read per array element) free of string formatting.
+template <typename What>
+std::string describe(const What& what) {
+  if constexpr (std::is_invocable_v<const What&>)
+    return what();
+  else
+    return std::string(what);
+}
 
 // Bounded little-endian cursor over the file; every read checks the remaining size and
 // reports the field being read and where.
@@ -24,10 +58,10 @@ class Cursor {
   uint64_t pos() const { return pos_; }
   uint64_t remaining() const { return bytes_.size() - pos_; }
 
-  template <typename T>
-  T read(std::string_view what) {
+  template <typename T, typename What>
+  T read(const What& what) {
     if (remaining() < sizeof(T))
-      fail("{}: {} at offset 0x{:x} needs {} bytes, file ends at 0x{:x} (truncated?)", file_, what, pos_,
+      fail("{}: {} at offset 0x{:x} needs {} bytes, file ends at 0x{:x} (truncated?)", file_, describe(what), pos_,
            sizeof(T), bytes_.size());
     T v;
     std::memcpy(&v, bytes_.data() + pos_, sizeof(T));
@@ -35,13 +69,16 @@ class Cursor {
     return v;
   }
 
-  std::string read_string(std::string_view what) {
+  // A gguf_string; `max_len` is checked before anything is copied.
+  template <typename What>
+  std::string read_string(const What& what, uint64_t max_len = kMaxStringLength) {
     const uint64_t at = pos_;
     const uint64_t len = read<uint64_t>(what);
-    if (len > kMaxStringLength)
-      fail("{}: {} at offset 0x{:x} has length {} (limit {})", file_, what, at, len, kMaxStringLength);
+    if (len > max_len)
+      fail("{}: {} at offset 0x{:x} has length {} (limit {})", file_, describe(what), at, len, max_len);
     if (len > remaining())
-      fail("{}: {} at offset 0x{:x} has length {} but only {} bytes remain", file_, what, at, len, remaining());
+      fail("{}: {} at offset 0x{:x} has length {} but only {} bytes remain", file_, describe(what), at, len,
+           remaining());
     std::string s(reinterpret_cast<const char*>(bytes_.data() + pos_), len);
     pos_ += len;
     return s;
@@ -67,9 +104,8 @@ uint64_t min_encoded_size(ValueType t) {
   return 1;
 }
 
-Value read_value(Cursor& c, ValueType t, const std::string& file, const std::string& key, int depth);
-
-Value read_scalar(Cursor& c, ValueType t, const std::string& what) {
+template <typename What>
+Value read_scalar(Cursor& c, ValueType t, const What& what) {
   switch (t) {
     case ValueType::UINT8: return c.read<uint8_t>(what);
     case ValueType::INT8: return c.read<int8_t>(what);
@@ -88,27 +124,27 @@ Value read_scalar(Cursor& c, ValueType t, const std::string& what) {
   HEARTH_CHECK(false, "read_scalar called for an array");
 }
 
+// `key` is already printable(); nested elements are named "key[i]".
 Value read_value(Cursor& c, ValueType t, const std::string& file, const std::string& key, int depth) {
-  const std::string what = fmt::format("value of key '{}'", key);
-  if (t != ValueType::ARRAY) return read_scalar(c, t, what);
+  if (t != ValueType::ARRAY) return read_scalar(c, t, [&] { return fmt::format("value of key '{}'", key); });
   if (depth >= kMaxArrayNesting) fail("{}: key '{}': arrays nested deeper than {}", file, key, kMaxArrayNesting);
   const uint64_t at = c.pos();
-  const int32_t elem = c.read<int32_t>(fmt::format("array element type of key '{}'", key));
+  const int32_t elem = c.read<int32_t>([&] { return fmt::format("array element type of key '{}'", key); });
   if (!valid_value_type(elem))
     fail("{}: key '{}' at offset 0x{:x}: invalid array element type {}", file, key, at, elem);
-  const uint64_t count = c.read<uint64_t>(fmt::format("array length of key '{}'", key));
+  const uint64_t count = c.read<uint64_t>([&] { return fmt::format("array length of key '{}'", key); });
   const auto et = static_cast<ValueType>(elem);
   if (count > kMaxArrayLength || count * min_encoded_size(et) > c.remaining())
     fail("{}: key '{}' at offset 0x{:x}: array of {} {} elements does not fit in the {} bytes left", file, key, at,
          count, value_type_name(et), c.remaining());
   Array arr;
   arr.elem_type = et;
-  arr.items.reserve(count);
+  arr.items.reserve(std::min(count, kMaxReserve));
   for (uint64_t i = 0; i < count; ++i) {
     if (et == ValueType::ARRAY)
       arr.items.push_back(read_value(c, et, file, fmt::format("{}[{}]", key, i), depth + 1));
     else
-      arr.items.push_back(read_scalar(c, et, fmt::format("element {} of key '{}'", i, key)));
+      arr.items.push_back(read_scalar(c, et, [&] { return fmt::format("element {} of key '{}'", i, key); }));
   }
   return arr;
 }
@@ -173,22 +209,32 @@ void File::parse_all() {
 
   const int64_t n_tensors = c.read<int64_t>("tensor count");
   const int64_t n_kv = c.read<int64_t>("metadata count");
+  // Each tensor info needs >= 8+4+4+8 bytes and each KV record >= 8+4 bytes.
   if (n_tensors < 0 || static_cast<uint64_t>(n_tensors) > c.remaining() / 24)
     fail("{}: tensor count {} is impossible for a file of {} bytes", name_, n_tensors, bytes_.size());
   if (n_kv < 0 || static_cast<uint64_t>(n_kv) > c.remaining() / 12)
     fail("{}: metadata count {} is impossible for a file of {} bytes", name_, n_kv, bytes_.size());
 
-  kv_.reserve(static_cast<size_t>(n_kv));
-  for (int64_t i = 0; i < n_kv; ++i) {
-    const uint64_t at = c.pos();
-    std::string key = c.read_string(fmt::format("key of metadata entry {}", i));
-    if (key.empty()) fail("{}: metadata entry {} at offset 0x{:x} has an empty key", name_, i, at);
-    if (kv_index_.count(key)) fail("{}: duplicate metadata key '{}' (entry {})", name_, key, i);
-    const int32_t type = c.read<int32_t>(fmt::format("value type of key '{}'", key));
-    if (!valid_value_type(type)) fail("{}: key '{}': invalid value type {}", name_, key, type);
-    Value v = read_value(c, static_cast<ValueType>(type), name_, key, 0);
-    kv_index_.emplace(key, kv_.size());
-    kv_.push_back({std::move(key), std::move(v)});
+  int64_t entry = 0;
+  try {
+    kv_.reserve(std::min<uint64_t>(static_cast<uint64_t>(n_kv), kMaxReserve));
+    for (; entry < n_kv; ++entry) {
+      const int64_t i = entry;
+      const uint64_t at = c.pos();
+      std::string key = c.read_string([&] { return fmt::format("key of metadata entry {}", i); });
+      if (key.empty()) fail("{}: metadata entry {} at offset 0x{:x} has an empty key", name_, i, at);
+      const std::string qkey = printable(key);
+      if (kv_index_.count(key)) fail("{}: duplicate metadata key '{}' (entry {})", name_, qkey, i);
+      const uint64_t type_at = c.pos();
+      const int32_t type = c.read<int32_t>([&] { return fmt::format("value type of key '{}'", qkey); });
+      if (!valid_value_type(type))
+        fail("{}: key '{}' at offset 0x{:x}: invalid value type {}", name_, qkey, type_at, type);
+      Value v = read_value(c, static_cast<ValueType>(type), name_, qkey, 0);
+      kv_index_.emplace(key, kv_.size());
+      kv_.push_back({std::move(key), std::move(v)});
+    }
+  } catch (const std::bad_alloc&) {
+    fail("{}: out of memory reading metadata entry {} of {}", name_, entry, n_kv);
   }
 
   if (const Value* a = find("general.alignment")) {
@@ -200,28 +246,28 @@ void File::parse_all() {
     alignment_ = al;
   }
 
-  tensors_.reserve(static_cast<size_t>(n_tensors));
+  tensors_.reserve(std::min<uint64_t>(static_cast<uint64_t>(n_tensors), kMaxReserve));
   for (int64_t i = 0; i < n_tensors; ++i) {
     TensorInfo t;
     const uint64_t at = c.pos();
-    t.name = c.read_string(fmt::format("name of tensor {}", i));
+    t.name = c.read_string([&] { return fmt::format("name of tensor {}", i); }, kMaxTensorName);
     if (t.name.empty()) fail("{}: tensor {} at offset 0x{:x} has an empty name", name_, i, at);
-    if (t.name.size() > kMaxTensorName)
-      fail("{}: tensor {} name is {} bytes long (limit {})", name_, i, t.name.size(), kMaxTensorName);
-    if (tensor_index_.count(t.name)) fail("{}: duplicate tensor name '{}'", name_, t.name);
-    const std::string ctx = fmt::format("{}: tensor '{}'", name_, t.name);
-    t.n_dims = c.read<uint32_t>(fmt::format("n_dims of tensor '{}'", t.name));
+    const std::string qname = printable(t.name);
+    if (tensor_index_.count(t.name)) fail("{}: duplicate tensor name '{}' (tensor {})", name_, qname, i);
+    const std::string ctx = fmt::format("{}: tensor '{}'", name_, qname);
+    t.n_dims = c.read<uint32_t>([&] { return fmt::format("n_dims of tensor '{}'", qname); });
     if (t.n_dims > 4) fail("{}: n_dims = {} (at most 4)", ctx, t.n_dims);
     for (uint32_t d = 0; d < t.n_dims; ++d) {
-      t.ne[d] = c.read<int64_t>(fmt::format("ne[{}] of tensor '{}'", d, t.name));
+      t.ne[d] = c.read<int64_t>([&] { return fmt::format("ne[{}] of tensor '{}'", d, qname); });
       if (t.ne[d] < 0) fail("{}: ne[{}] = {} is negative", ctx, d, t.ne[d]);
     }
-    const uint32_t type_id = c.read<uint32_t>(fmt::format("type of tensor '{}'", t.name));
+    const uint32_t type_id = c.read<uint32_t>([&] { return fmt::format("type of tensor '{}'", qname); });
     const GgmlTypeInfo* info = ggml_type_info(type_id);
     if (!info) fail("{}: unknown or removed tensor type id {}", ctx, type_id);
     t.type = static_cast<GgmlType>(type_id);
-    t.offset = c.read<uint64_t>(fmt::format("offset of tensor '{}'", t.name));
+    t.offset = c.read<uint64_t>([&] { return fmt::format("offset of tensor '{}'", qname); });
 
+    // Overflow-safe element count; a zero dimension makes the product 0 (no division by ne[i]).
     uint64_t n_el = 1;
     for (int d = 0; d < 4; ++d) {
       if (mul_overflows(n_el, static_cast<uint64_t>(t.ne[d]), n_el) || n_el > uint64_t(INT64_MAX))
@@ -231,7 +277,8 @@ void File::parse_all() {
       fail("{}: row length ne[0] = {} is not a multiple of the {} block size {}", ctx, t.ne[0], info->name,
            info->block_size);
     const uint64_t blocks = n_el / info->block_size;
-    if (mul_overflows(blocks, info->type_size, t.n_bytes)) fail("{}: byte size overflows", ctx);
+    if (mul_overflows(blocks, info->type_size, t.n_bytes) || t.n_bytes > uint64_t(INT64_MAX))
+      fail("{}: byte size of shape {} {} overflows", ctx, t.shape_string(), info->name);
     if (t.offset % alignment_ != 0)
       fail("{}: data offset 0x{:x} is not a multiple of the alignment {}", ctx, t.offset, alignment_);
     tensor_index_.emplace(t.name, tensors_.size());
@@ -244,7 +291,8 @@ void File::parse_all() {
   if (n_tensors > 0 && data_offset_ > file_size)
     fail("{}: data section would start at 0x{:x}, past the end of the file (0x{:x})", name_, data_offset_, file_size);
 
-  // Bounds and overlap: sort by offset and check each [start, end) against the next.
+  // Bounds and overlap: sort by offset and check each [start, end) against the furthest end
+  // seen so far (we stop at the first overlap, so that is the previous non-empty tensor).
   std::vector<size_t> order(tensors_.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return tensors_[a].offset < tensors_[b].offset; });
@@ -253,14 +301,16 @@ void File::parse_all() {
   for (size_t idx : order) {
     TensorInfo& t = tensors_[idx];
     uint64_t start = 0, end = 0;
-    if (__builtin_add_overflow(data_offset_, t.offset, &start) || __builtin_add_overflow(start, t.n_bytes, &end) ||
-        end > file_size) {
-      fail("{}: tensor '{}': data [0x{:x}, 0x{:x}) ends past the file (0x{:x})", name_, t.name, data_offset_ + t.offset,
-           data_offset_ + t.offset + t.n_bytes, file_size);
+    if (__builtin_add_overflow(data_offset_, t.offset, &start) || __builtin_add_overflow(start, t.n_bytes, &end)) {
+      fail("{}: tensor '{}': data at offset 0x{:x} + 0x{:x} (0x{:x} bytes) ends past the file (0x{:x})", name_,
+           printable(t.name), data_offset_, t.offset, t.n_bytes, file_size);
     }
+    if (end > file_size)
+      fail("{}: tensor '{}': data [0x{:x}, 0x{:x}) ends past the file (0x{:x})", name_, printable(t.name), start, end,
+           file_size);
     if (prev && t.n_bytes > 0 && start < prev_end)
-      fail("{}: tensor '{}' data at 0x{:x} overlaps tensor '{}' (ends 0x{:x})", name_, t.name, start, prev->name,
-           prev_end);
+      fail("{}: tensor '{}' data at 0x{:x} overlaps tensor '{}' (ends 0x{:x})", name_, printable(t.name), start,
+           printable(prev->name), prev_end);
     if (t.n_bytes > 0) {
       prev_end = end;
       prev = &t;

@@ -35,6 +35,10 @@ struct Value {
   std::string type_name() const;  // "UINT32", "ARRAY[STRING]", ...
 };
 
+bool operator==(const Value& a, const Value& b);
+inline bool operator==(const Array& a, const Array& b) { return a.elem_type == b.elem_type && a.items == b.items; }
+inline bool operator==(const Value& a, const Value& b) { return a.data == b.data; }
+
 // Maps a C++ type onto the GGUF type that stores it exactly.
 template <typename T> struct ValueTypeOf;
 template <> struct ValueTypeOf<uint8_t> { static constexpr ValueType value = ValueType::UINT8; };

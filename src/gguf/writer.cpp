@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <unordered_set>
 
@@ -99,6 +100,7 @@ void write_value_payload(OutFile& f, const Value& v) {
 }  // namespace
 
 void Writer::set(std::string key, Value value) {
+  HEARTH_CHECK(!key.empty(), "empty metadata key");
   remove(key);
   kv_.push_back({std::move(key), std::move(value)});
 }
@@ -113,11 +115,19 @@ void Writer::add_tensor(std::string name, GgmlType type, std::vector<int64_t> ne
   HEARTH_CHECK(!ne.empty() && ne.size() <= 4, "tensor '{}' has {} dims", name, ne.size());
   HEARTH_CHECK(ne[0] % info->block_size == 0, "tensor '{}': ne[0] {} not a multiple of {}", name, ne[0],
                info->block_size);
+  // Readers (ours and llama.cpp's) reject empty names and names of 64 bytes or more.
+  HEARTH_CHECK(!name.empty() && name.size() <= 63, "tensor name '{}' must be 1..63 bytes", name);
   for (const auto& t : tensors_) HEARTH_CHECK(t.name != name, "duplicate tensor '{}'", name);
   uint64_t n = 1;
-  for (int64_t d : ne) n *= static_cast<uint64_t>(d);
-  tensors_.push_back({std::move(name), type, std::move(ne), n / info->block_size * info->type_size,
-                      std::move(producer)});
+  for (int64_t d : ne) {
+    HEARTH_CHECK(d >= 0, "tensor '{}': negative dimension {}", name, d);
+    HEARTH_CHECK(!__builtin_mul_overflow(n, static_cast<uint64_t>(d), &n) && n <= uint64_t(INT64_MAX),
+                 "tensor '{}': too many elements", name);
+  }
+  uint64_t n_bytes = 0;
+  HEARTH_CHECK(!__builtin_mul_overflow(n / info->block_size, uint64_t{info->type_size}, &n_bytes),
+               "tensor '{}': byte size overflows", name);
+  tensors_.push_back({std::move(name), type, std::move(ne), n_bytes, std::move(producer)});
 }
 
 void Writer::add_tensor(std::string name, GgmlType type, std::vector<int64_t> ne, std::span<const uint8_t> data) {
@@ -129,17 +139,39 @@ void Writer::add_tensor(std::string name, GgmlType type, std::vector<int64_t> ne
 }
 
 void Writer::write(const std::filesystem::path& path, const std::function<void(size_t, size_t)>& progress) const {
+  // The alignment readers will use: general.alignment when present, else 32. A writer
+  // constructed with another alignment records it in the file so that the two agree.
+  uint64_t alignment = alignment_;
+  bool append_alignment_key = false;
+  auto kv_alignment =
+      std::find_if(kv_.begin(), kv_.end(), [](const KeyValue& kv) { return kv.key == "general.alignment"; });
+  if (kv_alignment != kv_.end()) {
+    const Value& v = kv_alignment->value;
+    if (v.type() != ValueType::UINT32)
+      fail("{}: general.alignment must be UINT32, not {}", path.string(), v.type_name());
+    alignment = std::get<uint32_t>(v.data);
+  } else {
+    append_alignment_key = alignment_ != 32;
+  }
+  if (alignment == 0 || (alignment & (alignment - 1)) != 0)
+    fail("{}: alignment {} is not a non-zero power of two", path.string(), alignment);
+
   const auto tmp = std::filesystem::path(path.string() + ".tmp-" + std::to_string(::getpid()));
   try {
     OutFile f(tmp);
     f.write("GGUF", 4);
     f.put<uint32_t>(3);
     f.put<int64_t>(static_cast<int64_t>(tensors_.size()));
-    f.put<int64_t>(static_cast<int64_t>(kv_.size()));
+    f.put<int64_t>(static_cast<int64_t>(kv_.size() + (append_alignment_key ? 1 : 0)));
     for (const auto& kv : kv_) {
       f.put_string(kv.key);
       f.put<int32_t>(static_cast<int32_t>(kv.value.type()));
       write_value_payload(f, kv.value);
+    }
+    if (append_alignment_key) {
+      f.put_string("general.alignment");
+      f.put<int32_t>(static_cast<int32_t>(ValueType::UINT32));
+      f.put<uint32_t>(alignment_);
     }
     uint64_t offset = 0;
     for (const auto& t : tensors_) {
@@ -151,16 +183,16 @@ void Writer::write(const std::filesystem::path& path, const std::function<void(s
       for (uint32_t d = 0; d < n_dims; ++d) f.put<int64_t>(t.ne[d]);
       f.put<uint32_t>(static_cast<uint32_t>(t.type));
       f.put<uint64_t>(offset);
-      offset += (t.n_bytes + alignment_ - 1) / alignment_ * alignment_;
+      offset += (t.n_bytes + alignment - 1) / alignment * alignment;
     }
-    f.pad_to(alignment_);
+    f.pad_to(alignment);
     std::vector<uint8_t> buf;
     for (size_t i = 0; i < tensors_.size(); ++i) {
       const auto& t = tensors_[i];
       buf.assign(t.n_bytes, 0);
       t.producer(buf);
       f.write(buf.data(), buf.size());
-      f.pad_to(alignment_);
+      f.pad_to(alignment);
       if (progress) progress(i + 1, tensors_.size());
     }
     f.sync_and_close();

@@ -1,0 +1,46 @@
+#pragma once
+// Weights are views into the mmapped GGUF file (no copies), found and shape-checked through
+// one manifest per architecture. Small 1-D tensors that are not F32 are widened once.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gguf/reader.h"
+#include "kernels/kernels.h"
+#include "model/arch.h"
+#include "model/hparams.h"
+
+namespace hearth::model {
+
+// A 1-D float vector (norm weight, bias): points into the file when stored as F32.
+struct FloatVector {
+  const float* data = nullptr;
+  int64_t size = 0;
+  std::vector<float> owned;  // used when the stored type is not F32
+  explicit operator bool() const { return data != nullptr; }
+};
+
+struct LayerWeights {
+  FloatVector attn_norm;
+  kernels::Matrix wq, wk, wv, wo;  // wq: [n_embd] -> [n_head * Dk], wo: [n_head * Dv] -> [n_embd]
+  FloatVector bq, bk, bv, bo;      // optional biases
+  FloatVector q_norm, k_norm;      // [Dk] per-head norms (qk_norm archs)
+  FloatVector ffn_norm;
+  kernels::Matrix ffn_gate, ffn_up, ffn_down;  // gate/up: [n_embd] -> [n_ff]
+};
+
+struct Weights {
+  kernels::Matrix token_embd;  // [n_vocab rows of n_embd]
+  FloatVector output_norm;
+  kernels::Matrix output;  // LM head; token_embd when tied
+  bool tied_output = false;
+  FloatVector rope_freqs;  // optional [n_rot / 2] frequency divisors
+  std::vector<LayerWeights> layers;
+};
+
+// Finds every tensor the architecture needs, checks types and shapes (errors name the
+// tensor and show expected vs actual), and fills hp.n_vocab from token_embd.
+Weights load_weights(const gguf::File& f, const ArchSpec& arch, HParams& hp);
+
+}  // namespace hearth::model
