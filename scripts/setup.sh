@@ -9,6 +9,10 @@ packages=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libcpp-httplib-dev
   libsodium-dev libcurl4-openssl-dev libedit-dev libpcre2-dev
 )
+# Node.js and npm run the chat-template reference renderer (tests/chat/setup_reference.sh).
+# A Node.js installed another way (e.g. a package that bundles npm) is used as it is.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

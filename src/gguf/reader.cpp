@@ -267,12 +267,20 @@ void File::parse_all() {
     t.type = static_cast<GgmlType>(type_id);
     t.offset = c.read<uint64_t>([&] { return fmt::format("offset of tensor '{}'", qname); });
 
-    // Overflow-safe element count; a zero dimension makes the product 0 (no division by ne[i]).
-    uint64_t n_el = 1;
+    // Overflow-safe element count. The product of the non-zero dimensions must fit in int64,
+    // so that n_elements() and n_rows() cannot overflow whatever the position of a zero
+    // (the reference divides by ne[i] here and dies of SIGFPE on a zero).
+    uint64_t nonzero = 1;
+    bool any_zero = false;
     for (int d = 0; d < 4; ++d) {
-      if (mul_overflows(n_el, static_cast<uint64_t>(t.ne[d]), n_el) || n_el > uint64_t(INT64_MAX))
+      if (t.ne[d] == 0) {
+        any_zero = true;
+        continue;
+      }
+      if (mul_overflows(nonzero, static_cast<uint64_t>(t.ne[d]), nonzero) || nonzero > uint64_t(INT64_MAX))
         fail("{}: shape {} has too many elements", ctx, t.shape_string());
     }
+    const uint64_t n_el = any_zero ? 0 : nonzero;
     if (t.ne[0] % info->block_size != 0)
       fail("{}: row length ne[0] = {} is not a multiple of the {} block size {}", ctx, t.ne[0], info->name,
            info->block_size);

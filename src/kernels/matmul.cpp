@@ -20,26 +20,37 @@ uint8_t* Workspace::get(size_t bytes) {
   return buf_.get();
 }
 
+namespace {
+
+// Rows per work item for matrix-vector products: contiguous runs, several per thread so a
+// thread slowed down by another process does not hold up the whole step.
+int64_t row_grain(int64_t n_rows, int n_threads) {
+  if (n_threads <= 1) return n_rows;
+  return std::max<int64_t>(16, (n_rows + 8 * n_threads - 1) / (8 * n_threads));
+}
+
+void matmul_dequant(const Context& ctx, const Matrix& w, const float* x, int64_t n_tokens, float* y) {
+  // Fallback: dequantize each weight row once and dot it with every activation row.
+  HEARTH_CHECK(tensor::can_dequantize(w.type), "no kernel for {}", type_name(w.type));
+  const int64_t k = w.cols, n_rows = w.rows;
+  const auto dot = ctx.table.ops.dot_f32;
+  ctx.pool.parallel_for(n_rows, row_grain(n_rows, ctx.pool.size()), [&](int64_t r0, int64_t r1) {
+    std::vector<float> row(static_cast<size_t>(k));
+    for (int64_t r = r0; r < r1; ++r) {
+      tensor::dequantize_row(w.type, w.data + r * w.row_stride, row.data(), k);
+      for (int64_t t = 0; t < n_tokens; ++t) y[t * n_rows + r] = dot(row.data(), x + t * k, k);
+    }
+  });
+}
+
+}  // namespace
+
 void matmul(const Context& ctx, const Matrix& w, const float* x, int64_t n_tokens, float* y) {
   const TypeKernels& tk = ctx.table.types[static_cast<size_t>(w.type)];
   const int64_t k = w.cols;
   const int64_t n_rows = w.rows;
-
-  if (!tk.vec_dot) {
-    // Fallback: dequantize each weight row once and dot it with every activation row.
-    HEARTH_CHECK(tensor::can_dequantize(w.type), "no kernel for {}", type_name(w.type));
-    const auto dot = ctx.table.ops.dot_f32;
-    ctx.pool.run([&](int ith, int nth) {
-      std::vector<float> row(static_cast<size_t>(k));
-      const int64_t per = (n_rows + nth - 1) / nth;
-      const int64_t r0 = ith * per, r1 = std::min(n_rows, r0 + per);
-      for (int64_t r = r0; r < r1; ++r) {
-        tensor::dequantize_row(w.type, w.data + r * w.row_stride, row.data(), k);
-        for (int64_t t = 0; t < n_tokens; ++t) y[t * n_rows + r] = dot(row.data(), x + t * k, k);
-      }
-    });
-    return;
-  }
+  if (n_tokens <= 0 || n_rows <= 0) return;
+  if (!tk.vec_dot) return matmul_dequant(ctx, w, x, n_tokens, y);
 
   // Convert activations once (shared by all threads).
   const void* act = x;
@@ -55,13 +66,18 @@ void matmul(const Context& ctx, const Matrix& w, const float* x, int64_t n_token
   const auto* act_bytes = static_cast<const uint8_t*>(act);
 
   if (tk.gemm && n_tokens > 1) {
-    const int br = tk.gemm_rows, bc = tk.gemm_cols;
+    // Cache blocking: a block of bc tokens (its converted activations stay in L2) meets every
+    // block of br weight rows before the next token block starts; both threads work on the
+    // same token block. Inside one call the kernel decodes its rows once for all bc tokens.
+    const int64_t br = tk.gemm_rows;
+    int64_t bc = std::min<int64_t>(tk.gemm_cols, n_tokens);
     const int64_t row_tiles = (n_rows + br - 1) / br;
+    // Small matrices: narrower token blocks so every thread gets several items.
+    while (bc > 8 && row_tiles * ((n_tokens + bc - 1) / bc) < 4 * ctx.pool.size()) bc /= 2;
     const int64_t col_tiles = (n_tokens + bc - 1) / bc;
-    // Tiles ordered row-major over weight rows so each thread streams its own weight slice.
-    ctx.pool.parallel_for(row_tiles * col_tiles, 4, [&](int64_t i0, int64_t i1) {
+    ctx.pool.parallel_for(row_tiles * col_tiles, 1, [&](int64_t i0, int64_t i1) {
       for (int64_t i = i0; i < i1; ++i) {
-        const int64_t rt = i / col_tiles, ct = i % col_tiles;
+        const int64_t ct = i / row_tiles, rt = i % row_tiles;
         const int64_t r = rt * br, c = ct * bc;
         const int nr = static_cast<int>(std::min<int64_t>(br, n_rows - r));
         const int nc = static_cast<int>(std::min<int64_t>(bc, n_tokens - c));
@@ -72,13 +88,13 @@ void matmul(const Context& ctx, const Matrix& w, const float* x, int64_t n_token
     return;
   }
 
-  ctx.pool.run([&](int ith, int nth) {
-    // Contiguous row slices per thread: each weight byte is read by exactly one thread.
-    const int64_t per = (n_rows + nth - 1) / nth;
-    const int64_t r0 = ith * per, r1 = std::min(n_rows, r0 + per);
-    for (int64_t r = r0; r < r1; ++r) {
-      const uint8_t* wr = w.data + r * w.row_stride;
-      for (int64_t t = 0; t < n_tokens; ++t) tk.vec_dot(k, y + t * n_rows + r, wr, act_bytes + t * act_stride);
+  // Matrix-vector (and kernels without a gemm tile): contiguous row runs per work item, so
+  // each weight byte is read by exactly one thread.
+  ctx.pool.parallel_for(n_rows, row_grain(n_rows, ctx.pool.size()), [&](int64_t r0, int64_t r1) {
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      const uint8_t* a = act_bytes + t * act_stride;
+      float* yt = y + t * n_rows;
+      for (int64_t r = r0; r < r1; ++r) tk.vec_dot(k, yt + r, w.data + r * w.row_stride, a);
     }
   });
 }

@@ -2,6 +2,7 @@
 // Seeded random numbers that are identical on every platform and standard library
 // (std::uniform_real_distribution is implementation-defined, so we do not use it).
 #include <cstdint>
+#include <random>
 
 namespace hearth::sampling {
 
@@ -36,5 +37,9 @@ class Rng {
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   uint64_t state_[4];
 };
+
+// A fresh seed from the operating system's entropy source (for --seed -1). 32 bits: short
+// enough to type back in, and any 64-bit value is accepted as a seed.
+inline uint64_t random_seed() { return std::random_device{}(); }
 
 }  // namespace hearth::sampling

@@ -3,6 +3,14 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/error.h"
+#include "sampling/dist.h"
+#include "sampling/min_p.h"
+#include "sampling/temperature.h"
+#include "sampling/top_k.h"
+#include "sampling/top_p.h"
+#include "sampling/typical.h"
+
 namespace hearth::sampling {
 
 int32_t argmax(std::span<const float> logits) {
@@ -12,56 +20,77 @@ int32_t argmax(std::span<const float> logits) {
   return best;
 }
 
-int32_t Sampler::sample(std::span<const float> logits) {
-  if (params_.temperature <= 0.0f || params_.top_k == 1) return argmax(logits);
-  cand_.resize(logits.size());
-  for (size_t i = 0; i < logits.size(); ++i) cand_[i] = {static_cast<int32_t>(i), logits[i], 0.0f};
-  // Stable descending order by logit (ties by id) keeps results identical across runs.
-  auto by_logit = [](const Candidate& a, const Candidate& b) {
-    return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
-  };
-  size_t n = cand_.size();
-  if (params_.top_k > 0 && static_cast<size_t>(params_.top_k) < n) {
-    std::partial_sort(cand_.begin(), cand_.begin() + params_.top_k, cand_.end(), by_logit);
-    n = static_cast<size_t>(params_.top_k);
-  } else {
-    std::sort(cand_.begin(), cand_.end(), by_logit);
+Sampler::Sampler(const SamplerParams& params, std::shared_ptr<const grammar::TokenTrie> vocab)
+    : params_(params),
+      rng_(params.seed),
+      history_(params.repeat_last_n),
+      penalties_{params.repeat_penalty, params.repeat_last_n, params.presence_penalty, params.frequency_penalty} {
+  params_.validate();
+  for (const auto& b : params_.logit_bias) bans_ = bans_ || b.bias == -INFINITY;
+  if (!params_.grammar.empty()) {
+    if (!vocab) fail("a grammar needs the model's vocabulary");
+    grammar_.emplace(grammar::CompiledGrammar::from_gbnf(params_.grammar), std::move(vocab));
   }
-  auto softmax = [&](float temp) {
-    const float mx = cand_[0].logit;
-    double sum = 0.0;
-    for (size_t i = 0; i < n; ++i) {
-      cand_[i].p = std::exp((cand_[i].logit - mx) / temp);
-      sum += cand_[i].p;
+}
+
+bool Sampler::listed(Step s) const { return std::find(params_.steps.begin(), params_.steps.end(), s) != params_.steps.end(); }
+
+size_t Sampler::run_chain(size_t n_vocab) {
+  if (params_.temperature <= 0.0f) {
+    if (listed(Step::Penalties)) apply_penalties(cand_, history_, penalties_);
+    apply_temperature(cand_, 0.0f);
+    return 0;
+  }
+  if (params_.mirostat != 0) {
+    if (!mirostat_)
+      mirostat_.emplace(params_.mirostat, params_.mirostat_tau, params_.mirostat_eta, n_vocab);
+    if (listed(Step::Penalties)) apply_penalties(cand_, history_, penalties_);
+    apply_temperature(cand_, params_.temperature);
+    return mirostat_->sample(cand_, rng_);
+  }
+  for (Step s : params_.steps) {
+    switch (s) {
+      case Step::Penalties: apply_penalties(cand_, history_, penalties_); break;
+      case Step::TopK: apply_top_k(cand_, params_.top_k); break;
+      case Step::Typical: apply_typical(cand_, params_.typical_p); break;
+      case Step::TopP: apply_top_p(cand_, params_.top_p); break;
+      case Step::MinP: apply_min_p(cand_, params_.min_p); break;
+      case Step::Temperature: apply_temperature(cand_, params_.temperature); break;
     }
-    for (size_t i = 0; i < n; ++i) cand_[i].p = static_cast<float>(cand_[i].p / sum);
-  };
-  softmax(1.0f);
-  if (params_.top_p < 1.0f) {
-    double cum = 0.0;
-    size_t keep = n;
-    for (size_t i = 0; i < n; ++i) {
-      cum += cand_[i].p;
-      if (cum >= params_.top_p) {
-        keep = i + 1;
-        break;
-      }
-    }
-    n = keep;
   }
-  if (params_.min_p > 0.0f) {
-    const float threshold = cand_[0].p * params_.min_p;
-    size_t keep = 1;
-    while (keep < n && cand_[keep].p >= threshold) ++keep;
-    n = keep;
+  return draw(cand_, rng_);
+}
+
+int32_t Sampler::sample(std::span<const float> logits, TokenProbs* probs, size_t n_top) {
+  HEARTH_CHECK(!logits.empty(), "sampling from an empty vocabulary");
+  // The grammar's allowed set, when there is one, is where the candidates come from: in most
+  // parse states it is small, and everything after works on it alone.
+  if (grammar_)
+    cand_.assign_masked(logits, grammar_->allowed());
+  else
+    cand_.assign(logits);
+  apply_logit_bias(cand_, params_.logit_bias, logits.size());
+  if (bans_) cand_.drop_impossible();
+  if (cand_.empty())
+    fail("{}", grammar_ ? "no token can continue the grammar here (are all fitting tokens banned by the logit bias?)"
+                        : "every token is banned by the logit bias");
+  const size_t chosen = run_chain(logits.size());
+  const int32_t id = cand_[chosen].id;
+  if (probs) {
+    *probs = TokenProbs{};
+    describe_final(cand_, chosen, n_top, *probs);
+    describe_model(logits, id, n_top, *probs);
   }
-  softmax(params_.temperature);
-  double r = rng_.uniform();
-  for (size_t i = 0; i < n; ++i) {
-    r -= cand_[i].p;
-    if (r < 0.0) return cand_[i].id;
-  }
-  return cand_[n - 1].id;
+  return id;
+}
+
+void Sampler::accept(int32_t id) {
+  history_.push(id);
+  if (grammar_ && !grammar_->accept(id)) fail("token {} does not fit the grammar", id);
+}
+
+void Sampler::accept_prompt(std::span<const int32_t> tokens) {
+  for (int32_t id : tokens) history_.push(id);
 }
 
 }  // namespace hearth::sampling

@@ -1,0 +1,53 @@
+#pragma once
+// AVX-512 (F/BW/VL/DQ/VNNI, optionally BF16) kernel entry points, registered by table_avx512.cpp.
+#include <cstddef>
+#include <cstdint>
+
+namespace hearth::kernels::avx512 {
+
+// Activation converters, byte-identical to the scalar reference quantizers (act_avx512.cpp).
+void convert_q8_0(const float* x, void* dst, int64_t n);
+void convert_q8_1(const float* x, void* dst, int64_t n);
+void convert_q8_k(const float* x, void* dst, int64_t n);
+void convert_f16(const float* x, void* dst, int64_t n);
+void convert_bf16(const float* x, void* dst, int64_t n);
+
+using VecDot = void (*)(int64_t n, float* out, const void* w, const void* a);
+using Gemm = void (*)(int64_t n, int nr, int nc, const void* w, size_t w_stride, const void* act, size_t act_stride,
+                      float* out, int64_t ldo);
+
+struct TypeEntry {
+  VecDot vec_dot;
+  Gemm gemm;
+  int gemm_rows;
+  int gemm_cols;
+};
+
+// K-quants against Q8_K (dot_kquants.cpp).
+TypeEntry q2_k();
+TypeEntry q3_k();
+TypeEntry q4_k();
+TypeEntry q5_k();
+TypeEntry q6_k();
+// Legacy 32-element blocks against Q8_0 / Q8_1 (dot_legacy.cpp).
+TypeEntry q4_0();
+TypeEntry q5_0();
+TypeEntry q8_0();
+TypeEntry iq4_nl();
+TypeEntry q4_1();
+TypeEntry q5_1();
+// Float types (dot_float.cpp); bf16 uses vdpbf16ps and needs AVX512_BF16.
+TypeEntry f32();
+TypeEntry f16();
+TypeEntry bf16();
+
+// Element-wise ops (ops_avx512.cpp).
+void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps);
+void silu_mul(const float* g, const float* u, float* y, int64_t n);
+void add(float* x, const float* y, int64_t n);
+float dot_f32(const float* a, const float* b, int64_t n);
+void axpy(float a, const float* x, float* y, int64_t n);
+float dot_f32_f16(const float* a, const uint16_t* b, int64_t n);
+void axpy_f16(float a, const uint16_t* x, float* y, int64_t n);
+
+}  // namespace hearth::kernels::avx512
