@@ -19,6 +19,10 @@ void register_run(CLI::App& app);
 void register_logits(CLI::App& app);
 void register_bench(CLI::App& app);
 void register_synth(CLI::App& app);
+// Command families added by their own files (cmd_serve.cpp, cmd_eval.cpp, cmd_store.cpp).
+void register_serve(CLI::App& app);
+void register_eval_commands(CLI::App& app);   // perplexity, kld, quant-report
+void register_store_commands(CLI::App& app);  // pull, import, list, rm, cp, create, ps, keygen, sign, verify
 
 // Resolves the shared fixtures folder: $HEARTH_SHARED, else ../shared.
 std::string shared_dir();

@@ -38,6 +38,9 @@ int main(int argc, char** argv) {
   register_logits(app);
   register_bench(app);
   register_synth(app);
+  register_serve(app);
+  register_eval_commands(app);
+  register_store_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
