@@ -10,6 +10,7 @@
 
 #include "core/cpu_features.h"
 #include "gguf/types.h"
+#include "kernels/attention.h"
 
 namespace hearth::kernels {
 
@@ -58,6 +59,8 @@ struct OpKernels {
   // dot of a float vector with an fp16 vector / y += a * fp16 x
   float (*dot_f32_f16)(const float* a, const uint16_t* b, int64_t n) = nullptr;
   void (*axpy_f16)(float a, const uint16_t* x, float* y, int64_t n) = nullptr;
+  // Attention of a block of query rows of one head over an F16 cache (see attention.h).
+  void (*attend_f16)(const AttnF16Job& job) = nullptr;
 };
 
 struct KernelTable {

@@ -154,28 +154,66 @@ void Forward::attention(const Batch& batch, int64_t layer) {
   const int64_t group = hp.n_head / hp.n_head_kv;
   const int64_t q_dim = hp.q_dim(), o_dim = H * Dv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(Dk));
-  int64_t max_ctx = 0;
-  for (int64_t t = 0; t < T; ++t) max_ctx = std::max(max_ctx, batch.positions[static_cast<size_t>(t)] + 1);
   const auto& ops = table_.ops;
 
+  // Work items: runs of consecutive rows of one sequence, cut into blocks, times heads. F16
+  // caches use llama.cpp's flash-attention algorithms, chosen per sequence by how many of its
+  // rows this batch holds (see kernels/attention.h); F32 caches use a plain two-pass softmax.
+  struct Block { int64_t t0, n; bool tiled; };
+  std::vector<Block> blocks;
+  std::vector<int64_t> n_keys(static_cast<size_t>(T));
+  int64_t max_ctx = 0;
+  for (int64_t t = 0; t < T; ++t) {
+    n_keys[static_cast<size_t>(t)] = batch.positions[static_cast<size_t>(t)] + 1;  // causal: keys 0..pos
+    max_ctx = std::max(max_ctx, n_keys[static_cast<size_t>(t)]);
+  }
+  for (int64_t t0 = 0; t0 < T;) {
+    const KvCache* cache = batch.caches[static_cast<size_t>(t0)];
+    int64_t t1 = t0 + 1;
+    while (t1 < T && batch.caches[static_cast<size_t>(t1)] == cache) ++t1;
+    const int64_t rows_of_seq = std::count(batch.caches.begin(), batch.caches.end(), cache);
+    const bool tiled = rows_of_seq >= kernels::kAttnTiledMinRows;
+    const int64_t block = cache->type() == KvType::F16 && tiled ? 16 : 1;
+    for (int64_t t = t0; t < t1; t += block) blocks.push_back({t, std::min(block, t1 - t), tiled});
+    t0 = t1;
+  }
+
   std::atomic<int64_t> next{0};
-  const int64_t n_items = T * H;
+  const int64_t n_items = static_cast<int64_t>(blocks.size()) * H;
   pool_.run([&](int, int) {
     std::vector<float> scores(static_cast<size_t>(max_ctx));
     for (;;) {
       const int64_t item = next.fetch_add(1, std::memory_order_relaxed);
       if (item >= n_items) break;
-      const int64_t t = item / H, h = item % H, hkv = h / group;
-      const KvCache& cache = *batch.caches[static_cast<size_t>(t)];
-      const int64_t n_ctx = batch.positions[static_cast<size_t>(t)] + 1;  // causal: keys 0..pos
-      const float* q = q_.data() + t * q_dim + h * Dk;
-      const bool f16 = cache.type() == KvType::F16;
+      const Block& blk = blocks[static_cast<size_t>(item / H)];
+      const int64_t h = item % H, hkv = h / group;
+      const KvCache& cache = *batch.caches[static_cast<size_t>(blk.t0)];
+      const float* q = q_.data() + blk.t0 * q_dim + h * Dk;
+      float* out = attn_.data() + blk.t0 * o_dim + h * Dv;
+      if (cache.type() == KvType::F16) {
+        kernels::AttnF16Job job;
+        job.q = q;
+        job.q_stride = q_dim;
+        job.n_q = blk.n;
+        job.n_keys = n_keys.data() + blk.t0;
+        job.k = reinterpret_cast<const uint16_t*>(cache.k_row(layer, 0)) + hkv * Dk;
+        job.v = reinterpret_cast<const uint16_t*>(cache.v_row(layer, 0)) + hkv * Dv;
+        job.k_stride = static_cast<int64_t>(cache.k_row_bytes() / sizeof(uint16_t));
+        job.v_stride = static_cast<int64_t>(cache.v_row_bytes() / sizeof(uint16_t));
+        job.dk = Dk;
+        job.dv = Dv;
+        job.scale = scale;
+        job.out = out;
+        job.out_stride = o_dim;
+        job.tiled = blk.tiled;
+        ops.attend_f16(job);
+        continue;
+      }
+      const int64_t n_ctx = n_keys[static_cast<size_t>(blk.t0)];
       float mx = -INFINITY;
       for (int64_t j = 0; j < n_ctx; ++j) {
-        const uint8_t* kr = cache.k_row(layer, j) + static_cast<size_t>(hkv * Dk) * cache.elem_bytes();
-        const float s = f16 ? ops.dot_f32_f16(q, reinterpret_cast<const uint16_t*>(kr), Dk)
-                            : ops.dot_f32(q, reinterpret_cast<const float*>(kr), Dk);
-        scores[static_cast<size_t>(j)] = s * scale;
+        const float* kr = reinterpret_cast<const float*>(cache.k_row(layer, j)) + hkv * Dk;
+        scores[static_cast<size_t>(j)] = ops.dot_f32(q, kr, Dk) * scale;
         mx = std::max(mx, scores[static_cast<size_t>(j)]);
       }
       double sum = 0.0;
@@ -185,15 +223,10 @@ void Forward::attention(const Batch& batch, int64_t layer) {
         sum += e;
       }
       const float inv = static_cast<float>(1.0 / sum);
-      float* out = attn_.data() + t * o_dim + h * Dv;
       std::fill(out, out + Dv, 0.0f);
       for (int64_t j = 0; j < n_ctx; ++j) {
-        const uint8_t* vr = cache.v_row(layer, j) + static_cast<size_t>(hkv * Dv) * cache.elem_bytes();
-        const float p = scores[static_cast<size_t>(j)] * inv;
-        if (f16)
-          ops.axpy_f16(p, reinterpret_cast<const uint16_t*>(vr), out, Dv);
-        else
-          ops.axpy(p, reinterpret_cast<const float*>(vr), out, Dv);
+        const float* vr = reinterpret_cast<const float*>(cache.v_row(layer, j)) + hkv * Dv;
+        ops.axpy(scores[static_cast<size_t>(j)] * inv, vr, out, Dv);
       }
     }
   });

@@ -98,7 +98,9 @@ Summary run_case(const Case& c, kernels::Isa isa) {
   auto model = model::Model::load(test::model_path(c.model));
   engine::ContextOptions opt;
   opt.threads = 2;
-  opt.kv_type = model::KvType::F32;
+  // Use the cache type the reference was made with: llama.cpp's F16 cache path (flash attention)
+  // rounds differently from its F32 path, and quantized models amplify such differences.
+  opt.kv_type = ref.value("type_k", std::string("f32")) == "f16" ? model::KvType::F16 : model::KvType::F32;
   opt.isa = isa;
   engine::Context ctx(model, opt);
   auto seq = ctx.new_sequence();
@@ -178,11 +180,7 @@ TEST_P(Conformance, LogitsMatchLlamaCpp) {
       EXPECT_LE(s.max_delta, 0.05) << s.label;
     } else {
       EXPECT_LE(s.mean_delta, 0.1) << s.label;
-      // The issue asks for max <= 0.5; hearth reaches it on 78 of 81 quantized cases but sits at
-      // 0.58-0.66 on three tiny-llama3-bpe K-quant prompts (see the closing note: the residual
-      // difference is not in activation quantization, which matches llama.cpp's reference).
-      // This bound guards against regressions until that gap is closed.
-      EXPECT_LE(s.max_delta, 0.75) << s.label;
+      EXPECT_LE(s.max_delta, 0.5) << s.label;
     }
     EXPECT_EQ(s.top1_equal, s.top1_checked) << s.label;
     EXPECT_EQ(s.greedy_equal, s.greedy_checked) << s.label;

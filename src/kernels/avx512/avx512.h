@@ -3,7 +3,12 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/attention.h"
+
 namespace hearth::kernels::avx512 {
+
+// Attention over an F16 cache, llama.cpp flash-attention numerics (attention_avx512.cpp).
+void attend_f16(const AttnF16Job& job);
 
 // Activation converters, byte-identical to the scalar reference quantizers (act_avx512.cpp).
 void convert_q8_0(const float* x, void* dst, int64_t n);

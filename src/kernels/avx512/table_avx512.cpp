@@ -36,6 +36,7 @@ KernelTable make_avx512_table() {
   t.ops.axpy = avx512::axpy;
   t.ops.dot_f32_f16 = avx512::dot_f32_f16;
   t.ops.axpy_f16 = avx512::axpy_f16;
+  t.ops.attend_f16 = avx512::attend_f16;
   return t;
 }
 

@@ -2,6 +2,7 @@
 // Scalar reference kernels: straightforward code that defines the expected results.
 #include <cstdint>
 
+#include "kernels/attention.h"
 #include "tensor/fp16.h"
 
 namespace hearth::kernels::ref {
@@ -14,6 +15,11 @@ float dot_f32(const float* a, const float* b, int64_t n);
 void axpy(float a, const float* x, float* y, int64_t n);
 float dot_f32_f16(const float* a, const uint16_t* b, int64_t n);
 void axpy_f16(float a, const uint16_t* x, float* y, int64_t n);
+
+// ---- attention over an F16 cache with llama.cpp's flash-attention numerics (attention_ref.cpp) ----
+void attend_f16(const AttnF16Job& job);
+// The polynomial exp of ggml's SIMD softmax (max error ~1.5 ULP), lane for lane.
+float ggml_simd_expf(float x);
 
 // ---- activation conversion (act_ref.cpp): n floats -> the vec_dot type ----
 void convert_q8_0(const float* x, void* dst, int64_t n);

@@ -31,6 +31,7 @@ KernelTable make_scalar_table() {
   t.ops.axpy = ref::axpy;
   t.ops.dot_f32_f16 = ref::dot_f32_f16;
   t.ops.axpy_f16 = ref::axpy_f16;
+  t.ops.attend_f16 = ref::attend_f16;
   return t;
 }
 
