@@ -11,8 +11,19 @@
 
 namespace hearth {
 namespace {
-// ~50-100 µs of spinning: long enough to bridge the gap between ops of one forward pass.
-constexpr int kSpinIterations = 20000;
+// About 10-30 µs of pause instructions: covers the gap between two ops of a forward pass
+// (a norm, a conversion) without holding a core long when the machine is oversubscribed.
+constexpr int kSpinIterations = 1024;
+
+// Spins until pred() or the budget runs out; true when pred() held.
+template <typename Pred>
+bool spin_until(Pred pred) {
+  for (int i = 0; i < kSpinIterations; ++i) {
+    if (pred()) return true;
+    HEARTH_PAUSE();
+  }
+  return pred();
+}
 }  // namespace
 
 ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
@@ -20,52 +31,59 @@ ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
 }
 
 ThreadPool::~ThreadPool() {
-  {
-    std::lock_guard lock(mutex_);
-    stop_.store(true);
-    generation_.fetch_add(1);
-  }
-  wake_.notify_all();
+  stop_.store(true);
+  generation_.fetch_add(1);
+  generation_.notify_all();
   for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::run(const std::function<void(int, int)>& fn) {
-  if (n_threads_ == 1) {
-    fn(0, 1);
-    return;
-  }
+void ThreadPool::dispatch(const std::function<void(int, int)>& fn, bool closable) {
   job_ = &fn;
-  pending_.store(n_threads_ - 1, std::memory_order_relaxed);
-  {
-    // Publishing under the mutex pairs with the sleepers' predicate check: no lost wake-ups.
-    std::lock_guard lock(mutex_);
-    generation_.fetch_add(1, std::memory_order_release);
-  }
-  if (sleepers_.load(std::memory_order_acquire) > 0) wake_.notify_all();
+  finished_.store(0, std::memory_order_relaxed);
+  const uint32_t gen = generation_.load(std::memory_order_relaxed) + 1;
+  job_word_.store(static_cast<uint64_t>(gen) << 32, std::memory_order_release);
+  generation_.store(gen, std::memory_order_release);
+  generation_.notify_all();
   fn(0, n_threads_);
-  while (pending_.load(std::memory_order_acquire) != 0) HEARTH_PAUSE();
+  // Workers that have entered must finish; with `closable`, the others are shut out now.
+  uint32_t entered = static_cast<uint32_t>(n_threads_ - 1);
+  if (closable) entered = static_cast<uint32_t>(job_word_.fetch_or(kClosed, std::memory_order_acq_rel) & 0xFFFF);
+  auto done = [&] { return finished_.load(std::memory_order_acquire) >= entered; };
+  while (!spin_until(done)) {
+    const uint32_t f = finished_.load(std::memory_order_acquire);
+    if (f >= entered) break;
+    finished_.wait(f, std::memory_order_acquire);
+  }
   job_ = nullptr;
 }
 
+void ThreadPool::run(const std::function<void(int, int)>& fn) {
+  if (n_threads_ == 1) return fn(0, 1);
+  dispatch(fn, false);
+}
+
 void ThreadPool::worker_loop(int ith) {
-  uint64_t seen = 0;
+  uint32_t seen = 0;
   for (;;) {
-    uint64_t gen = generation_.load(std::memory_order_acquire);
-    for (int spin = 0; gen == seen && spin < kSpinIterations; ++spin) {
-      HEARTH_PAUSE();
-      gen = generation_.load(std::memory_order_acquire);
-    }
-    if (gen == seen) {
-      std::unique_lock lock(mutex_);
-      sleepers_.fetch_add(1);
-      wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
-      sleepers_.fetch_sub(1);
-      gen = generation_.load(std::memory_order_acquire);
-    }
+    if (!spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; }))
+      generation_.wait(seen, std::memory_order_acquire);
+    const uint32_t gen = generation_.load(std::memory_order_acquire);
+    if (gen == seen) continue;  // spurious wake-up
     seen = gen;
     if (stop_.load()) return;
+    // Enter the job unless the caller already closed it (or it is an older job).
+    uint64_t word = job_word_.load(std::memory_order_acquire);
+    bool entered = false;
+    while ((word >> 32) == gen && !(word & kClosed)) {
+      if (job_word_.compare_exchange_weak(word, word + 1, std::memory_order_acq_rel)) {
+        entered = true;
+        break;
+      }
+    }
+    if (!entered) continue;
     (*job_)(ith, n_threads_);
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
+    finished_.fetch_add(1, std::memory_order_acq_rel);
+    finished_.notify_one();
   }
 }
 
@@ -77,13 +95,14 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, const std::function<void
     return;
   }
   std::atomic<int64_t> next{0};
-  run([&](int, int) {
+  const std::function<void(int, int)> job = [&](int, int) {
     for (;;) {
-      int64_t begin = next.fetch_add(grain, std::memory_order_relaxed);
+      const int64_t begin = next.fetch_add(grain, std::memory_order_relaxed);
       if (begin >= n) break;
       fn(begin, std::min(n, begin + grain));
     }
-  });
+  };
+  dispatch(job, true);
 }
 
 }  // namespace hearth

@@ -90,7 +90,7 @@ TEST(Gemm, TilesMatchScalar) {
       const TypeKernels& tk = kernel_table(isa).types[static_cast<size_t>(t)];
       if (!tk.gemm) continue;
       const int64_t k = block_size(t) == 32 ? 288 : 512;
-      const int nr = std::min(tk.gemm_rows, 17), nc = std::min(tk.gemm_cols, 33);
+      const int nr = std::min(tk.gemm_rows, 64), nc = std::min(tk.gemm_cols, 33);
       const QMatrix w(t, nr, k, 300u);
       const auto x = random_floats(static_cast<size_t>(nc * k), 301u);
       std::vector<Act> acts;
@@ -98,7 +98,7 @@ TEST(Gemm, TilesMatchScalar) {
       const size_t as = acts[0].bytes.size();
       std::vector<uint8_t> packed(as * static_cast<size_t>(nc));
       for (int c = 0; c < nc; ++c) std::memcpy(packed.data() + c * as, acts[static_cast<size_t>(c)].bytes.data(), as);
-      for (int rr : {1, 3, nr})
+      for (int rr : {1, 3, 16, 17, 33, nr})  // panel edges of the 16-row interleaved tiles
         for (int cc : {1, 2, 5, nc}) {
           if (rr > nr || cc > nc) continue;
           const int64_t ldo = rr + 3;

@@ -41,6 +41,11 @@ TypeEntry q8_0();
 TypeEntry iq4_nl();
 TypeEntry q4_1();
 TypeEntry q5_1();
+// Row-interleaved VNNI prompt tiles for the signed legacy types (gemm_legacy.cpp); 64 rows.
+Gemm gemm_q4_0();
+Gemm gemm_q5_0();
+Gemm gemm_q8_0();
+Gemm gemm_iq4_nl();
 // Float types (dot_float.cpp); bf16 uses vdpbf16ps and needs AVX512_BF16.
 TypeEntry f32();
 TypeEntry f16();

@@ -69,6 +69,9 @@ __m512i two_bits(__m512i plane, int lo) {
   return _mm512_and_si512(_mm512_srlv_epi16(plane, sv), _mm512_set1_epi8(3));
 }
 
+// F16C widening (same values as tensor's table lookup, which misses cache in a weight stream).
+float h2f(uint16_t h) { return _cvtsh_ss(h); }
+
 uint32_t load_u32(const uint8_t* p) {
   uint32_t v;
   std::memcpy(&v, p, 4);
@@ -90,8 +93,8 @@ void decode_q45(const B& b, Decoded& o) {
   unpack_k4_scales(b.scales, &sc, &mn);
   const __m512i s8 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(sc))));
   const __m512 m8 = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(mn))));
-  o.m = _mm512_mul_ps(_mm512_permutexvar_ps(_mm512_load_si512(kIdx.half), m8), _mm512_set1_ps(-fp16_to_fp32(b.dmin)));
-  o.d = fp16_to_fp32(b.d);
+  o.m = _mm512_mul_ps(_mm512_permutexvar_ps(_mm512_load_si512(kIdx.half), m8), _mm512_set1_ps(-h2f(b.dmin)));
+  o.d = h2f(b.d);
   const __m512i low4 = _mm512_set1_epi8(0x0F);
   for (int c = 0; c < 4; ++c) {
     const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c));
@@ -111,7 +114,7 @@ void decode(const BlockQ5_K& b, Decoded& o) { decode_q45<true>(b, o); }
 void decode(const BlockQ6_K& b, Decoded& o) {
   const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales));
   const __m512i s16 = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(s));
-  o.d = fp16_to_fp32(b.d);
+  o.d = h2f(b.d);
   o.m = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(s)), _mm512_set1_ps(-32.0f * o.d));
   const __m512i low4 = _mm512_set1_epi8(0x0F);
   for (int c = 0; c < 4; ++c) {
@@ -130,7 +133,7 @@ void decode(const BlockQ3_K& b, Decoded& o) {
   for (int j = 0; j < 16; ++j) u[j] = static_cast<int8_t>(unpack_scale_q3_k(j, b.scales) - 32);
   const __m128i s = _mm_load_si128(reinterpret_cast<const __m128i*>(u));
   const __m512i s16 = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(s));
-  o.d = fp16_to_fp32(b.d);
+  o.d = h2f(b.d);
   o.m = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(s)), _mm512_set1_ps(-4.0f * o.d));
   const __m512i hm = bcast256(b.hmask);
   for (int c = 0; c < 4; ++c) {
@@ -145,8 +148,8 @@ void decode(const BlockQ2_K& b, Decoded& o) {
   const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales));
   const __m512i s16 = _mm512_castsi256_si512(_mm256_cvtepu8_epi16(_mm_and_si128(s, _mm_set1_epi8(0x0F))));
   const __m128i mins = _mm_and_si128(_mm_srli_epi16(s, 4), _mm_set1_epi8(0x0F));
-  o.d = fp16_to_fp32(b.d);
-  o.m = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(mins)), _mm512_set1_ps(-fp16_to_fp32(b.dmin)));
+  o.d = h2f(b.d);
+  o.m = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(mins)), _mm512_set1_ps(-h2f(b.dmin)));
   for (int c = 0; c < 4; ++c) {
     o.q[c] = two_bits(bcast256(b.qs + 32 * (c / 2)), 4 * (c & 1));
     o.sc[c] = _mm512_permutexvar_epi16(idx16(c), s16);
