@@ -1,5 +1,6 @@
 // hearth run MODEL -p TEXT: stream a completion to stdout (the prompt is not echoed), with
 // the sampler chain, grammar/JSON constraints, stop strings and per-token probabilities.
+// MODEL is a GGUF file or a store name; without -p, an interactive chat (repl.h) opens.
 #include <unistd.h>
 
 #include <charconv>
@@ -13,9 +14,12 @@
 #include "common.h"
 #include "core/error.h"
 #include "engine/generate.h"
+#include "model_params.h"
+#include "repl.h"
 #include "sampling/grammar/compiled.h"
 #include "sampling/grammar/json_schema.h"
 #include "sampling/rng.h"
+#include "store_cli.h"
 #include "token_display.h"
 
 namespace hearth::cli {
@@ -38,6 +42,9 @@ struct RunArgs {
   bool verbose = false;
   bool special = false;
   ContextFlags ctx;
+  bool require_signed = false;
+  std::string trusted_keys;
+  CLI::App* sub = nullptr;  // to tell which flags were given (they win over model parameters)
 };
 
 std::string read_text(const std::string& path, const char* what) {
@@ -95,6 +102,22 @@ std::string grammar_text(const RunArgs& a) {
 }
 
 int run_run(RunArgs& a) {
+  const auto resolved = resolve_cli_model(a.model);
+  if (a.require_signed) {
+    std::optional<std::filesystem::path> trusted;
+    if (!a.trusted_keys.empty()) trusted = a.trusted_keys;
+    store::check_signature_policy(store::Store::open_default(), resolved, trusted);
+  }
+  GenerationSettings g{a.sp, a.n_predict, a.ctx.ctx_size, a.ctx.threads, a.seed, a.stop};
+  apply_model_parameters(resolved.manifest.parameters, g, [&](const char* flag) { return a.sub->count(flag) > 0; });
+  a.sp = g.sampler;
+  a.n_predict = g.n_predict;
+  a.ctx.ctx_size = g.n_ctx;
+  a.ctx.threads = g.threads;
+  a.seed = g.seed;
+  a.stop = g.stop;
+  const bool interactive = a.sub->count("--prompt") == 0;
+
   // Everything that can be checked without the model first.
   if (!a.samplers.empty()) a.sp.steps = sampling::parse_steps(a.samplers);
   a.sp.grammar = grammar_text(a);
@@ -102,10 +125,15 @@ int run_run(RunArgs& a) {
   a.sp.seed = drawn ? sampling::random_seed() : parse_seed(a.seed);
   a.sp.validate();
 
-  auto model = model::Model::load(a.model);
+  auto model = model::Model::load(resolved.path);
   auto tok = tokenizer::Tokenizer::from_gguf(model->file());
   for (const auto& item : a.logit_bias) a.sp.logit_bias.push_back(parse_logit_bias(item, tok.n_vocab()));
   engine::Context ctx(model, a.ctx.options());
+  if (interactive) {
+    ReplSetup repl{&ctx, &tok, &model->file(), &resolved, g, a.verbose};
+    repl.settings.sampler = a.sp;
+    return run_repl(repl);
+  }
   engine::GenerateRequest req;
   req.prompt = a.prompt;
   req.max_tokens = a.n_predict;
@@ -160,8 +188,9 @@ void register_run(CLI::App& app) {
   auto* sub = app.add_subcommand("run", "Generate a completion for a prompt, streamed to stdout");
   auto a = std::make_shared<RunArgs>();
   auto& sp = a->sp;
-  sub->add_option("model", a->model, "GGUF model file")->required();
-  sub->add_option("-p,--prompt", a->prompt, "Prompt text (not echoed)")->required();
+  a->sub = sub;
+  sub->add_option("model", a->model, "GGUF model file or store name (hearth list)")->required();
+  sub->add_option("-p,--prompt", a->prompt, "Prompt text (not echoed); without it, an interactive chat opens");
   sub->add_option("-n,--n-predict", a->n_predict, "Tokens to generate (-1: until end of text or full context)")
       ->capture_default_str();
 
@@ -220,6 +249,9 @@ void register_run(CLI::App& app) {
   sub->add_flag("--special", a->special, "Parse special tokens (e.g. <|im_start|>) in the prompt");
   sub->add_flag("-v,--verbose", a->verbose, "Print speed (prompt and generation tokens/s) to stderr");
   a->ctx.add_to(sub);
+  sub->add_flag("--require-signed", a->require_signed,
+                "Refuse a model whose signature is missing or does not verify (hearth sign/verify)");
+  sub->add_option("--trusted-keys", a->trusted_keys, "With --require-signed: directory of trusted *.pub keys");
   add_command(app, sub, [a] { return run_run(*a); });
 }
 

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "gguf/reader.h"
+#include "store_cli.h"
 
 namespace hearth::cli {
 namespace {
@@ -115,15 +116,19 @@ void register_show(CLI::App& app) {
   auto* sub = app.add_subcommand("show", "Show a model's architecture, size, hyper-parameters and quantization mix");
   auto model = std::make_shared<std::string>();
   auto json_out = std::make_shared<bool>(false);
-  sub->add_option("model", *model, "GGUF model file")->required();
+  sub->add_option("model", *model, "GGUF model file or store name (hearth list)")->required();
   sub->add_flag("--json", *json_out, "Print JSON instead of text");
   add_command(app, sub, [model, json_out] {
-    auto f = gguf::File::open(*model);
+    const auto resolved = resolve_cli_model(*model);
+    auto f = gguf::File::open(resolved.path);
     auto j = describe(f);
-    if (*json_out)
+    if (resolved.from_store()) j["store"] = store_json(resolved);
+    if (*json_out) {
       std::cout << j.dump(2) << "\n";
-    else
+    } else {
       print_text(j);
+      if (resolved.from_store()) print_store_text(j["store"]);
+    }
     return 0;
   });
 }

@@ -103,5 +103,5 @@ TEST(Cli, ErrorsAreOneLine) {
   expect_one_line_error(test::run_hearth({"logits", fixture.string(), "--tokens", "1,5,99999"}),
                         "token id 99999 is out of range");
   expect_one_line_error(test::run_hearth({"logits", fixture.string(), "--tokens", "1,x"}), "'x' is not a token id");
-  expect_one_line_error(test::run_hearth({"show", (tmp.path() / "nope.gguf").string()}), "cannot open");
+  expect_one_line_error(test::run_hearth({"show", (tmp.path() / "nope.gguf").string()}), "no such file");
 }
