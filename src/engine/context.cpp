@@ -80,4 +80,42 @@ const std::vector<float>& Context::decode_step(std::span<Sequence* const> seqs, 
   return logits_;
 }
 
+const std::vector<float>& Context::step(std::span<const Chunk> chunks) {
+  const int64_t n_vocab = model_->hparams().n_vocab;
+  for (const Chunk& c : chunks) {
+    const int64_t have = static_cast<int64_t>(c.seq->tokens.size());
+    if (have + static_cast<int64_t>(c.tokens.size()) > n_ctx_)
+      fail("the sequence would have {} tokens but the context holds {}", have + static_cast<int64_t>(c.tokens.size()), n_ctx_);
+    for (int32_t t : c.tokens)
+      if (t < 0 || t >= n_vocab) fail("token id {} is out of range (vocabulary has {} tokens)", t, n_vocab);
+  }
+  batch_.clear();
+  for (const Chunk& c : chunks) {
+    const int64_t have = static_cast<int64_t>(c.seq->tokens.size());
+    for (size_t i = 0; i < c.tokens.size(); ++i)
+      batch_.add(c.tokens[i], have + static_cast<int64_t>(i), &c.seq->cache, i + 1 == c.tokens.size());
+  }
+  const auto& out = forward_.run(batch_);
+  for (const Chunk& c : chunks) {
+    c.seq->tokens.insert(c.seq->tokens.end(), c.tokens.begin(), c.tokens.end());
+    c.seq->cache.n_past = static_cast<int64_t>(c.seq->tokens.size());
+  }
+  logits_.assign(out.begin(), out.end());
+  return logits_;
+}
+
+void Context::truncate(Sequence& seq, int64_t n) {
+  if (n < 0 || n > static_cast<int64_t>(seq.tokens.size())) fail("cannot truncate a sequence of {} tokens to {}", seq.tokens.size(), n);
+  seq.tokens.resize(static_cast<size_t>(n));
+  seq.cache.n_past = n;
+}
+
+std::unique_ptr<Sequence> Context::copy_prefix(const Sequence& from, int64_t n) const {
+  auto seq = new_sequence();
+  seq->cache.copy_prefix_from(from.cache, n);
+  seq->tokens.assign(from.tokens.begin(), from.tokens.begin() + n);
+  seq->cache.n_past = n;
+  return seq;
+}
+
 }  // namespace hearth::engine

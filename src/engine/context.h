@@ -50,6 +50,25 @@ class Context {
   // step). Returns n_vocab logits per sequence, in order.
   const std::vector<float>& decode_step(std::span<Sequence* const> seqs, std::span<const int32_t> tokens);
 
+  // Several sequences' new tokens in one forward pass: prompt chunks and single decode tokens
+  // mixed (continuous batching with chunked prefill). Returns n_vocab logits for the last
+  // token of each chunk, in order. Sequences must be distinct; a chunk that would outgrow
+  // the context is a hearth::Error and nothing is evaluated.
+  struct Chunk {
+    Sequence* seq;
+    std::span<const int32_t> tokens;
+  };
+  const std::vector<float>& step(std::span<const Chunk> chunks);
+
+  // Final hidden states (after the output norm) of the rows the last call returned logits
+  // for, n_embd each (embeddings).
+  const std::vector<float>& hidden() const { return forward_.hidden(); }
+
+  // Keeps the first n tokens of a sequence (their K/V stay valid; later ones are dropped).
+  static void truncate(Sequence& seq, int64_t n);
+  // A new sequence holding a copy of the first n tokens (and their K/V) of `from`.
+  std::unique_ptr<Sequence> copy_prefix(const Sequence& from, int64_t n) const;
+
  private:
   std::shared_ptr<const model::Model> model_;
   ContextOptions options_;

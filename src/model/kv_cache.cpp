@@ -41,3 +41,19 @@ void KvCache::store(int64_t layer, int64_t pos, const float* k_row, const float*
 }
 
 }  // namespace hearth::model
+
+namespace hearth::model {
+
+void KvCache::copy_prefix_from(const KvCache& from, int64_t n) {
+  HEARTH_CHECK(from.type_ == type_ && from.k_row_bytes_ == k_row_bytes_ && from.v_row_bytes_ == v_row_bytes_ &&
+                   from.k_.size() / from.k_layer_bytes_ == k_.size() / k_layer_bytes_,
+               "KV caches of different shapes");
+  HEARTH_CHECK(n >= 0 && n <= capacity_ && n <= from.capacity_, "prefix of {} outside the caches", n);
+  const size_t n_layer = k_.size() / k_layer_bytes_;
+  for (size_t l = 0; l < n_layer; ++l) {
+    std::memcpy(k_.data() + l * k_layer_bytes_, from.k_.data() + l * from.k_layer_bytes_, static_cast<size_t>(n) * k_row_bytes_);
+    std::memcpy(v_.data() + l * v_layer_bytes_, from.v_.data() + l * from.v_layer_bytes_, static_cast<size_t>(n) * v_row_bytes_);
+  }
+}
+
+}  // namespace hearth::model

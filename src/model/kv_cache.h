@@ -23,6 +23,10 @@ class KvCache {
   // Positions [0, n_past) hold valid entries; the engine advances it after a batch.
   int64_t n_past = 0;
 
+  // Copies positions [0, n) of every layer from a cache of the same model and type (prefix
+  // reuse); n_past is left to the caller.
+  void copy_prefix_from(const KvCache& from, int64_t n);
+
   void store(int64_t layer, int64_t pos, const float* k_row, const float* v_row);
   // Row of position `pos` in `layer`: kv_dim floats or halves depending on type().
   const uint8_t* k_row(int64_t layer, int64_t pos) const { return k_.data() + offset(layer, pos, k_row_bytes_, k_layer_bytes_); }
