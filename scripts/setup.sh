@@ -13,6 +13,8 @@ packages=(
 # A Node.js installed another way (e.g. a package that bundles npm) is used as it is.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
+# Chromium runs the web UI's end-to-end tests (driven by playwright-core from webui/node_modules).
+packages+=(chromium)
 
 missing=()
 for p in "${packages[@]}"; do
