@@ -288,7 +288,10 @@ TEST(ServerHttp, OllamaShapes) {
 
 TEST(ServerHttp, MetricsCountRequests) {
   post("/v1/completions", R"({"model":"stories260K","prompt":"Once","max_tokens":2})");
-  const auto c = server().client();
+  // An unauthenticated request of its own, so the 401 counter exists when this test runs alone.
+  auto denied = server().client().Get("/v1/models");
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, 401);
   auto r = server().client().Get("/metrics", auth());
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
