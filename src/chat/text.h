@@ -9,13 +9,15 @@
 #include <string_view>
 #include <vector>
 
+#include "core/utf8.h"
+
 namespace hearth::chat::text {
 
 // Decodes the code point starting at s[pos] and advances pos. A byte that does not start a
 // well-formed sequence decodes as itself (0x80..0xFF), so arbitrary bytes survive a round trip
 // through decode + encode.
 uint32_t next_code_point(std::string_view s, size_t& pos);
-void append_utf8(std::string& out, uint32_t cp);
+using hearth::append_utf8;
 // The string split into code points (each a view into s).
 std::vector<std::string_view> split_code_points(std::string_view s);
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/utf8.h"
+
 namespace hearth::tokenizer {
 
 inline constexpr uint32_t kReplacementChar = 0xFFFD;
@@ -17,8 +19,7 @@ inline size_t utf8_len_from_lead(uint8_t lead) {
   return kLen[lead >> 4];
 }
 
-// Appends the UTF-8 encoding of `cp` (which must be <= 0x10FFFF).
-void append_utf8(std::string& out, uint32_t cp);
+using hearth::append_utf8;
 
 // Length of the well-formed UTF-8 sequence at the start of `s` (Unicode's strict definition:
 // no overlongs, no surrogates, nothing above U+10FFFF); 0 if `s` does not start with one.
