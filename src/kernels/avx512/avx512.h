@@ -34,6 +34,9 @@ TypeEntry q3_k();
 TypeEntry q4_k();
 TypeEntry q5_k();
 TypeEntry q6_k();
+// Matrix-vector row dots for the two types of a Q4_K_M model (vecdot_k46.cpp).
+void vec_dot_q4_k(int64_t n, float* out, const void* w, const void* act);
+void vec_dot_q6_k(int64_t n, float* out, const void* w, const void* act);
 // Legacy 32-element blocks against Q8_0 / Q8_1 (dot_legacy.cpp).
 TypeEntry q4_0();
 TypeEntry q5_0();
@@ -46,6 +49,9 @@ Gemm gemm_q4_0();
 Gemm gemm_q5_0();
 Gemm gemm_q8_0();
 Gemm gemm_iq4_nl();
+// Row-interleaved VNNI prompt tiles for Q4_K / Q6_K (gemm_kquants.cpp); 64 rows.
+Gemm gemm_q4_k();
+Gemm gemm_q6_k();
 // Float types (dot_float.cpp); bf16 uses vdpbf16ps and needs AVX512_BF16.
 TypeEntry f32();
 TypeEntry f16();

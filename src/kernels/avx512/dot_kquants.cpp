@@ -1,10 +1,12 @@
-// AVX-512 K-quant kernels (Q2_K..Q6_K against Q8_K activations, spec §5).
+// AVX-512 K-quant kernels (Q2_K, Q3_K, Q5_K against Q8_K activations, spec §5). Q4_K and Q6_K,
+// the bulk of a Q4_K_M model, have dedicated kernels: vecdot_k46.cpp (row dots) and
+// gemm_kquants.cpp (interleaved VNNI prompt tiles); their entries are registered below.
 //
 // Every super-block of 256 weights is decoded into the same form:
 //   q[4]   64 unsigned codes per chunk (chunk c = elements 64c..64c+63, activation order)
 //   sc[4]  the int16 sub-block scale for every pair of elements of the chunk
 //   m      16 floats, the per-16-element coefficient of the activation block sums (this
-//          carries the Q2/Q4/Q5_K mins and the code offsets of Q3_K (-4) and Q6_K (-32))
+//          carries the Q2/Q5_K mins and the code offset of Q3_K (-4))
 //   d      the float multiplier of the integer part
 // so that  dot = d*dy * sum_c dpwssd(maddubs(q_c, a_c), sc_c)  +  sum_16 m * (dy * bsums).
 // maddubs cannot saturate: codes are <= 63 and |a| <= 127, so pair sums stay below 2^15.
@@ -108,25 +110,7 @@ void decode_q45(const B& b, Decoded& o) {
   }
 }
 
-void decode(const BlockQ4_K& b, Decoded& o) { decode_q45<false>(b, o); }
 void decode(const BlockQ5_K& b, Decoded& o) { decode_q45<true>(b, o); }
-
-void decode(const BlockQ6_K& b, Decoded& o) {
-  const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales));
-  const __m512i s16 = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(s));
-  o.d = h2f(b.d);
-  o.m = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(s)), _mm512_set1_ps(-32.0f * o.d));
-  const __m512i low4 = _mm512_set1_epi8(0x0F);
-  for (int c = 0; c < 4; ++c) {
-    const int h = c / 2, odd = c & 1;
-    __m512i lo = _mm512_loadu_si512(b.ql + 64 * h);
-    if (odd) lo = _mm512_srli_epi16(lo, 4);
-    lo = _mm512_and_si512(lo, low4);
-    const __m512i hi = _mm512_slli_epi16(two_bits(bcast256(b.qh + 32 * h), 4 * odd), 4);
-    o.q[c] = _mm512_or_si512(lo, hi);
-    o.sc[c] = _mm512_permutexvar_epi16(idx16(c), s16);
-  }
-}
 
 void decode(const BlockQ3_K& b, Decoded& o) {
   alignas(16) int8_t u[16];
@@ -248,8 +232,8 @@ TypeEntry entry() {
 
 TypeEntry q2_k() { return entry<BlockQ2_K>(); }
 TypeEntry q3_k() { return entry<BlockQ3_K>(); }
-TypeEntry q4_k() { return entry<BlockQ4_K>(); }
+TypeEntry q4_k() { return {vec_dot_q4_k, gemm_q4_k(), 64, 64}; }
 TypeEntry q5_k() { return entry<BlockQ5_K>(); }
-TypeEntry q6_k() { return entry<BlockQ6_K>(); }
+TypeEntry q6_k() { return {vec_dot_q6_k, gemm_q6_k(), 64, 64}; }
 
 }  // namespace hearth::kernels::avx512
