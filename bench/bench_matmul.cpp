@@ -8,6 +8,8 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -78,9 +80,28 @@ bool validate(const KernelTable& table, const Matrix& m, const std::vector<float
   return true;
 }
 
-void bm_matmul(benchmark::State& state, GgmlType type, Isa isa, Shape s, int64_t n_tokens) {
+// The weight repacked into the type's interleaved layout (as the model loader does).
+struct PackedCopy {
+  std::unique_ptr<uint8_t, void (*)(void*)> buf{nullptr, std::free};
+  Matrix m;
+  PackedCopy(const Matrix& rows, const TypeKernels& tk) : m(rows) {
+    const size_t gs = tk.pack_group_bytes(rows.cols);
+    const int64_t n_groups = rows.rows / tk.pack_rows;
+    buf.reset(static_cast<uint8_t*>(std::aligned_alloc(64, gs * static_cast<size_t>(n_groups))));
+    for (int64_t g = 0; g < n_groups; ++g)
+      tk.pack_group(rows.cols, rows.data + g * tk.pack_rows * rows.row_stride, rows.row_stride, buf.get() + g * gs);
+    m.data = buf.get();
+    m.layout = Layout::Packed;
+    m.group_stride = gs;
+  }
+};
+
+void bm_matmul(benchmark::State& state, GgmlType type, Isa isa, Shape s, int64_t n_tokens, bool packed) {
   const auto w = make_weights(type, s);
   const Matrix m{type, w.data(), s.k, s.rows, row_size(type, s.k)};
+  std::optional<PackedCopy> pc;
+  if (packed) pc.emplace(m, kernel_table(isa).types[static_cast<size_t>(type)]);
+  const Matrix& run_m = pc ? pc->m : m;
   std::mt19937 rng(1);
   std::normal_distribution<float> dist(0.0f, 1.0f);
   std::vector<float> x(static_cast<size_t>(n_tokens * s.k));
@@ -88,14 +109,14 @@ void bm_matmul(benchmark::State& state, GgmlType type, Isa isa, Shape s, int64_t
   std::vector<float> y(static_cast<size_t>(n_tokens * s.rows));
   Workspace ws;
   const Context ctx{pool(), kernel_table(isa), ws};
-  matmul(ctx, m, x.data(), n_tokens, y.data());
+  matmul(ctx, run_m, x.data(), n_tokens, y.data());
   std::string err;
   if (!validate(ctx.table, m, x, y, n_tokens, &err)) {
     state.SkipWithError(err.c_str());
     return;
   }
   for (auto _ : state) {
-    matmul(ctx, m, x.data(), n_tokens, y.data());
+    matmul(ctx, run_m, x.data(), n_tokens, y.data());
     benchmark::ClobberMemory();
   }
   const double flops = 2.0 * static_cast<double>(s.rows) * static_cast<double>(s.k) * static_cast<double>(n_tokens);
@@ -113,15 +134,21 @@ int register_all() {
   for (GgmlType t : types)
     for (Isa isa : supported_isas(detect_cpu_features()))
       for (Shape s : shapes)
-        for (int64_t tokens : {int64_t{1}, int64_t{512}}) {
-          const bool has_gemm = kernel_table(isa).types[static_cast<size_t>(t)].gemm != nullptr;
-          const int64_t n = (!has_gemm && tokens > 1) ? 16 : tokens;
-          const std::string name = "BM_Matmul/" + std::string(type_name(t)) + "/" + std::string(isa_name(isa)) + "/" +
-                                   std::to_string(s.rows) + "x" + std::to_string(s.k) + "/t" + std::to_string(n);
-          auto* b = benchmark::RegisterBenchmark(name.c_str(), bm_matmul, t, isa, s, n)->Unit(benchmark::kMillisecond);
-          if (bench_threads() == 1) b->MeasureProcessCPUTime();
-          else b->UseRealTime();
-        }
+        for (int64_t tokens : {int64_t{1}, int64_t{512}})
+          for (bool packed : {false, true}) {
+            // Packed variants (.../<isa>-packed/...) where the loader would pack for this ISA.
+            const TypeKernels& tk = kernel_table(isa).types[static_cast<size_t>(t)];
+            if (packed && (!tk.pack_preferred || s.rows % tk.pack_rows != 0)) continue;
+            const bool has_gemm = packed ? tk.packed_gemm != nullptr : tk.gemm != nullptr;
+            const int64_t n = (!has_gemm && tokens > 1) ? 16 : tokens;
+            const std::string name = "BM_Matmul/" + std::string(type_name(t)) + "/" + std::string(isa_name(isa)) +
+                                     (packed ? "-packed/" : "/") + std::to_string(s.rows) + "x" + std::to_string(s.k) +
+                                     "/t" + std::to_string(n);
+            auto* b = benchmark::RegisterBenchmark(name.c_str(), bm_matmul, t, isa, s, n, packed)
+                          ->Unit(benchmark::kMillisecond);
+            if (bench_threads() == 1) b->MeasureProcessCPUTime();
+            else b->UseRealTime();
+          }
   return 0;
 }
 const int registered = register_all();

@@ -20,6 +20,7 @@ struct BenchArgs {
   int reps = 5;
   bool json = false;
   bool bandwidth = false;
+  bool no_repack = false;
   ContextFlags ctx;
 };
 
@@ -41,7 +42,9 @@ int run_bench(BenchArgs a) {
     fmt::print("| {:<36} | {:>9} | {:>7} | {:>6} | {:>2} | {:>6} | {:>16} | {:>9} |{}\n", "model", "size", "params",
                "isa", "t", "test", "t/s", "peak RSS", a.bandwidth ? " bw limit t/s |" : "");
   for (const auto& path : a.models) {
-    auto model = model::Model::load(path);
+    model::LoadOptions load;
+    load.repack = !a.no_repack;
+    auto model = model::Model::load(path, load);
     auto opts = a.ctx.options();
     if (opts.n_ctx == 0) opts.n_ctx = std::max<int64_t>(a.n_prompt, a.n_gen) + 1;
     opts.n_batch = std::max<int64_t>(opts.n_batch, a.n_prompt);
@@ -94,6 +97,8 @@ void register_bench(CLI::App& app) {
   sub->add_flag("--json", a->json, "Print a JSON array of results");
   sub->add_flag("--bandwidth", a->bandwidth,
                 "Measure read bandwidth and print each model's generation speed limit (bandwidth / model bytes)");
+  sub->add_flag("--no-repack", a->no_repack,
+                "Keep weights in the file layout (no load-time repacking into interleaved kernel layouts)");
   a->ctx.add_to(sub);
   add_command(app, sub, [a] {
     if (a->models.empty() && !a->bandwidth) fail("give at least one -m MODEL, or --bandwidth");

@@ -51,6 +51,8 @@ class File {
   uint64_t data_offset() const { return data_offset_; }
   uint64_t file_size() const { return bytes_.size(); }
   std::span<const uint8_t> bytes() const { return bytes_; }
+  // True when the bytes are a read-only mapping of the file (open), not caller memory (parse).
+  bool is_mapped() const { return mapping_ != nullptr; }
 
   const std::vector<KeyValue>& metadata() const { return kv_; }
   const Value* find(std::string_view key) const;

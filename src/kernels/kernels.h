@@ -17,13 +17,22 @@ namespace hearth::kernels {
 enum class Isa { Scalar, Avx2, Avx512 };
 std::string_view isa_name(Isa isa);
 
-// A 2-D weight: `rows` rows of `cols` elements of `type`, row r at data + r * row_stride.
+// How a Matrix's bytes are arranged.
+enum class Layout : uint8_t {
+  Rows,    // row r at data + r * row_stride (the GGUF layout)
+  Packed,  // the type's row-interleaved layout (TypeKernels::pack_*): groups of pack_rows rows,
+           // group g at data + g * group_stride; row_stride is not used
+};
+
+// A 2-D weight: `rows` rows of `cols` elements of `type`.
 struct Matrix {
   GgmlType type = GgmlType::F32;
   const uint8_t* data = nullptr;
   int64_t cols = 0;
   int64_t rows = 0;
   size_t row_stride = 0;
+  Layout layout = Layout::Rows;
+  size_t group_stride = 0;  // Layout::Packed only
 };
 
 // How one weight type is multiplied: activations are first converted to `act_type`
@@ -42,6 +51,34 @@ struct TypeKernels {
                float* out, int64_t ldo) = nullptr;
   int gemm_rows = 0;
   int gemm_cols = 0;
+
+  // Optional row-interleaved layout, made once at load time (Layout::Packed). The format is
+  // defined by the type (kernels/packed.h), so every table that has packed_gemv can run a
+  // matrix packed for any other table. pack_rows: rows per group (0: no packed layout).
+  int pack_rows = 0;
+  // Bytes of one packed group of pack_rows rows of n elements (a multiple of 64).
+  size_t (*pack_group_bytes)(int64_t n) = nullptr;
+  // Packs rows [0, pack_rows) of n elements (row r at src + r * src_stride) into one group.
+  void (*pack_group)(int64_t n, const uint8_t* src, size_t src_stride, uint8_t* dst) = nullptr;
+  // True where this ISA's packed kernels beat its row kernels (the loader packs only then).
+  bool pack_preferred = false;
+  // out[g * pack_rows + r] = dot(row r of group g, act) for the n_groups groups at w.
+  void (*packed_gemv)(int64_t n, int64_t n_groups, const uint8_t* w, size_t group_stride, const void* act,
+                      float* out) = nullptr;
+  // out[c * ldo + g * pack_rows + r] = dot(row r of group g, act row c) for g < n_groups,
+  // c < nc (nc <= gemm_cols; n_groups * pack_rows <= packed_gemm_rows). Optional.
+  void (*packed_gemm)(int64_t n, int64_t n_groups, int nc, const uint8_t* w, size_t group_stride, const void* act,
+                      size_t act_stride, float* out, int64_t ldo) = nullptr;
+  int packed_gemm_rows = 0;
+
+  // Optional second tile for large batches, same contract as `gemm`: used instead of it when
+  // n_tokens >= large_gemm_min_tokens. For a faster tile with lower precision (e.g. bf16
+  // rounding of F16 operands) where the batch is big enough for the speed to matter.
+  void (*large_gemm)(int64_t n, int nr, int nc, const void* w, size_t w_stride, const void* act, size_t act_stride,
+                     float* out, int64_t ldo) = nullptr;
+  int large_gemm_rows = 0;
+  int large_gemm_cols = 0;
+  int64_t large_gemm_min_tokens = 0;
 };
 
 // Element-wise kernels used by the forward pass.

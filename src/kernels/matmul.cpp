@@ -43,6 +43,42 @@ void matmul_dequant(const Context& ctx, const Matrix& w, const float* x, int64_t
   });
 }
 
+// Matrices in the row-interleaved layout: whole groups per work item. A table without packed
+// kernels for the type (an ISA whose loader would not pack) runs the scalar reference's; the
+// activation format is the same for every ISA.
+void matmul_packed(const Context& ctx, const Matrix& w, const uint8_t* act, size_t act_stride, int64_t n_tokens,
+                   float* y) {
+  const TypeKernels* pk = &ctx.table.types[static_cast<size_t>(w.type)];
+  if (!pk->packed_gemv) pk = &kernel_table(Isa::Scalar).types[static_cast<size_t>(w.type)];
+  HEARTH_CHECK(pk->packed_gemv && pk->pack_rows > 0 && w.rows % pk->pack_rows == 0, "no packed kernel for {}",
+               type_name(w.type));
+  const int64_t k = w.cols, n_rows = w.rows, gr = pk->pack_rows, n_groups = n_rows / gr;
+  const size_t gs = w.group_stride;
+  if (pk->packed_gemm && n_tokens > 1) {
+    // Same cache blocking as the row gemm tiles below.
+    const int64_t bg = std::max<int64_t>(1, pk->packed_gemm_rows / gr);
+    int64_t bc = std::min<int64_t>(pk->gemm_cols, n_tokens);
+    const int64_t row_tiles = (n_groups + bg - 1) / bg;
+    while (bc > 8 && row_tiles * ((n_tokens + bc - 1) / bc) < 4 * ctx.pool.size()) bc /= 2;
+    const int64_t col_tiles = (n_tokens + bc - 1) / bc;
+    ctx.pool.parallel_for(row_tiles * col_tiles, 1, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) {
+        const int64_t ct = i / row_tiles, rt = i % row_tiles;
+        const int64_t g = rt * bg, c = ct * bc;
+        const int nc = static_cast<int>(std::min<int64_t>(bc, n_tokens - c));
+        pk->packed_gemm(k, std::min<int64_t>(bg, n_groups - g), nc, w.data + g * gs, gs, act + c * act_stride,
+                        act_stride, y + c * n_rows + g * gr, n_rows);
+      }
+    });
+    return;
+  }
+  const int64_t grain = std::max<int64_t>(1, row_grain(n_rows, ctx.pool.size()) / gr);
+  ctx.pool.parallel_for(n_groups, grain, [&](int64_t g0, int64_t g1) {
+    for (int64_t t = 0; t < n_tokens; ++t)
+      pk->packed_gemv(k, g1 - g0, w.data + g0 * gs, gs, act + t * act_stride, y + t * n_rows + g0 * gr);
+  });
+}
+
 }  // namespace
 
 void matmul(const Context& ctx, const Matrix& w, const float* x, int64_t n_tokens, float* y) {
@@ -50,7 +86,7 @@ void matmul(const Context& ctx, const Matrix& w, const float* x, int64_t n_token
   const int64_t k = w.cols;
   const int64_t n_rows = w.rows;
   if (n_tokens <= 0 || n_rows <= 0) return;
-  if (!tk.vec_dot) return matmul_dequant(ctx, w, x, n_tokens, y);
+  if (!tk.vec_dot && w.layout == Layout::Rows) return matmul_dequant(ctx, w, x, n_tokens, y);
 
   // Convert activations once (shared by all threads).
   const void* act = x;
@@ -64,13 +100,16 @@ void matmul(const Context& ctx, const Matrix& w, const float* x, int64_t n_token
     act = buf;
   }
   const auto* act_bytes = static_cast<const uint8_t*>(act);
+  if (w.layout == Layout::Packed) return matmul_packed(ctx, w, act_bytes, act_stride, n_tokens, y);
 
-  if (tk.gemm && n_tokens > 1) {
+  const bool large = tk.large_gemm && n_tokens >= tk.large_gemm_min_tokens;
+  const auto gemm = large ? tk.large_gemm : tk.gemm;
+  if (gemm && n_tokens > 1) {
     // Cache blocking: a block of bc tokens (its converted activations stay in L2) meets every
     // block of br weight rows before the next token block starts; both threads work on the
     // same token block. Inside one call the kernel decodes its rows once for all bc tokens.
-    const int64_t br = tk.gemm_rows;
-    int64_t bc = std::min<int64_t>(tk.gemm_cols, n_tokens);
+    const int64_t br = large ? tk.large_gemm_rows : tk.gemm_rows;
+    int64_t bc = std::min<int64_t>(large ? tk.large_gemm_cols : tk.gemm_cols, n_tokens);
     const int64_t row_tiles = (n_rows + br - 1) / br;
     // Small matrices: narrower token blocks so every thread gets several items.
     while (bc > 8 && row_tiles * ((n_tokens + bc - 1) / bc) < 4 * ctx.pool.size()) bc /= 2;
@@ -81,8 +120,8 @@ void matmul(const Context& ctx, const Matrix& w, const float* x, int64_t n_token
         const int64_t r = rt * br, c = ct * bc;
         const int nr = static_cast<int>(std::min<int64_t>(br, n_rows - r));
         const int nc = static_cast<int>(std::min<int64_t>(bc, n_tokens - c));
-        tk.gemm(k, nr, nc, w.data + r * w.row_stride, w.row_stride, act_bytes + c * act_stride, act_stride,
-                y + c * n_rows + r, n_rows);
+        gemm(k, nr, nc, w.data + r * w.row_stride, w.row_stride, act_bytes + c * act_stride, act_stride,
+             y + c * n_rows + r, n_rows);
       }
     });
     return;

@@ -1,8 +1,16 @@
 #include "model/weights.h"
 
 #include <fmt/format.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+
+#include "core/cpu_features.h"
 #include "core/error.h"
+#include "core/thread_pool.h"
 #include "tensor/quant.h"
 
 namespace hearth::model {
@@ -109,6 +117,63 @@ Weights load_weights(const gguf::File& f, const ArchSpec& arch, HParams& hp) {
     l.ffn_down = L.matrix(p + "ffn_down.weight", hp.n_ff, E);
   }
   return w;
+}
+
+namespace {
+
+// Drops the resident pages wholly inside [p, p + n) of the read-only file mapping; a later
+// read (e.g. a tool reading the raw tensor) faults them back in from the file.
+void release_mapped_range(const uint8_t* p, size_t n) {
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) / page * page;
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+}  // namespace
+
+int repack_weights(Weights& w, const kernels::KernelTable& table, bool release_file_pages) {
+  std::vector<kernels::Matrix*> todo;
+  auto consider = [&](kernels::Matrix& m) {
+    if (!m.data || m.layout != kernels::Layout::Rows) return;
+    const kernels::TypeKernels& tk = table.types[static_cast<size_t>(m.type)];
+    if (!tk.pack_preferred || !tk.pack_group || m.rows % tk.pack_rows != 0) return;
+    todo.push_back(&m);
+  };
+  for (auto& l : w.layers)
+    for (kernels::Matrix* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) consider(*m);
+  if (!w.tied_output) consider(w.output);
+  if (todo.empty()) return 0;
+
+  ThreadPool pool(physical_core_count());
+  for (kernels::Matrix* m : todo) {
+    const kernels::TypeKernels& tk = table.types[static_cast<size_t>(m->type)];
+    const size_t gs = tk.pack_group_bytes(m->cols);
+    const int64_t n_groups = m->rows / tk.pack_rows;
+    void* p = std::aligned_alloc(64, gs * static_cast<size_t>(n_groups));
+    if (!p) throw std::bad_alloc();
+    auto* dst = static_cast<uint8_t*>(p);
+    w.packed_buffers.emplace_back(dst);
+    const kernels::Matrix src = *m;
+    const size_t group_src_bytes = static_cast<size_t>(tk.pack_rows) * src.row_stride;
+    // Slabs of groups, each released right after it is packed: the resident peak stays the
+    // model plus one slab (about the model size even for a large untied output matrix).
+    constexpr int64_t kSlabGroups = 64;
+    for (int64_t s0 = 0; s0 < n_groups; s0 += kSlabGroups) {
+      const int64_t s1 = std::min(n_groups, s0 + kSlabGroups);
+      pool.parallel_for(s1 - s0, 4, [&](int64_t g0, int64_t g1) {
+        for (int64_t g = s0 + g0; g < s0 + g1; ++g)
+          tk.pack_group(src.cols, src.data + g * group_src_bytes, src.row_stride, dst + g * gs);
+      });
+      // Never on caller memory: MADV_DONTNEED would zero anonymous pages.
+      if (release_file_pages)
+        release_mapped_range(src.data + s0 * group_src_bytes, static_cast<size_t>(s1 - s0) * group_src_bytes);
+    }
+    m->data = dst;
+    m->layout = kernels::Layout::Packed;
+    m->group_stride = gs;
+  }
+  return static_cast<int>(todo.size());
 }
 
 }  // namespace hearth::model

@@ -1,7 +1,9 @@
 #pragma once
 // Weights are views into the mmapped GGUF file (no copies), found and shape-checked through
-// one manifest per architecture. Small 1-D tensors that are not F32 are widened once.
+// one manifest per architecture. Small 1-D tensors that are not F32 are widened once; matrices
+// the kernels prefer in an interleaved layout are repacked once into owned buffers.
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,10 +39,24 @@ struct Weights {
   bool tied_output = false;
   FloatVector rope_freqs;  // optional [n_rot / 2] frequency divisors
   std::vector<LayerWeights> layers;
+
+  // Buffers (64-byte aligned) of the matrices repacked at load (kernels::Layout::Packed).
+  struct FreeBuffer {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  std::vector<std::unique_ptr<uint8_t, FreeBuffer>> packed_buffers;
 };
 
 // Finds every tensor the architecture needs, checks types and shapes (errors name the
 // tensor and show expected vs actual), and fills hp.n_vocab from token_embd.
 Weights load_weights(const gguf::File& f, const ArchSpec& arch, HParams& hp);
+
+// Rewrites the layer and output matrices whose type has a packed layout that `table` prefers
+// (and whose row count is a multiple of its group) into owned packed buffers. With
+// `release_file_pages` (the weights are a read-only file mapping) the pages of their file
+// bytes are then given back to the OS, so resident memory stays about the model size.
+// token_embd (read row by row) stays in the file layout; a tied output then does too.
+// Returns the number of matrices packed.
+int repack_weights(Weights& w, const kernels::KernelTable& table, bool release_file_pages);
 
 }  // namespace hearth::model

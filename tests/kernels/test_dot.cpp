@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <tuple>
 
 #include "kernel_test_util.h"
 
@@ -88,35 +89,42 @@ TEST(Gemm, TilesMatchScalar) {
   for (Isa isa : simd_isas())
     for (GgmlType t : weight_types()) {
       const TypeKernels& tk = kernel_table(isa).types[static_cast<size_t>(t)];
-      if (!tk.gemm) continue;
-      const int64_t k = block_size(t) == 32 ? 288 : 512;
-      const int nr = std::min(tk.gemm_rows, 64), nc = std::min(tk.gemm_cols, 33);
-      const QMatrix w(t, nr, k, 300u);
-      const auto x = random_floats(static_cast<size_t>(nc * k), 301u);
-      std::vector<Act> acts;
-      for (int c = 0; c < nc; ++c) acts.emplace_back(t, x.data() + c * k, k);
-      const size_t as = acts[0].bytes.size();
-      std::vector<uint8_t> packed(as * static_cast<size_t>(nc));
-      for (int c = 0; c < nc; ++c) std::memcpy(packed.data() + c * as, acts[static_cast<size_t>(c)].bytes.data(), as);
-      for (int rr : {1, 3, 16, 17, 33, nr})  // panel edges of the 16-row interleaved tiles
-        for (int cc : {1, 2, 5, nc}) {
-          if (rr > nr || cc > nc) continue;
-          const int64_t ldo = rr + 3;
-          std::vector<float> out(static_cast<size_t>(ldo * cc), -1.0f);
-          tk.gemm(k, rr, cc, w.data.data(), w.stride, packed.data(), as, out.data(), ldo);
-          for (int c = 0; c < cc; ++c)
-            for (int r = 0; r < rr; ++r) {
-              float expect = 0.0f;
-              ref.types[static_cast<size_t>(t)].vec_dot(k, &expect, w.row(r), acts[static_cast<size_t>(c)].bytes.data());
-              const double tol = dot_tolerance(w.deq.data() + r * k, acts[static_cast<size_t>(c)].deq.data(), k);
-              EXPECT_NEAR(out[static_cast<size_t>(c * ldo + r)], expect, tol)
-                  << label(isa, t, k) << " tile " << rr << "x" << cc << " at " << r << "," << c;
-            }
-          for (int c = 0; c < cc; ++c)  // nothing written outside the tile
-            for (int64_t r = rr; r < ldo; ++r) EXPECT_EQ(out[static_cast<size_t>(c * ldo + r)], -1.0f);
-        }
+      // The regular tile and, where registered, the large-batch tile.
+      const auto tiles = {std::tuple{tk.gemm, tk.gemm_rows, tk.gemm_cols},
+                          std::tuple{tk.large_gemm, tk.large_gemm_rows, tk.large_gemm_cols}};
+      for (const auto& [gemm, gemm_rows, gemm_cols] : tiles) {
+        if (!gemm) continue;
+        const int64_t k = block_size(t) == 32 ? 288 : 512;
+        const int nr = std::min(gemm_rows, 64), nc = std::min(gemm_cols, 33);
+        const QMatrix w(t, nr, k, 300u);
+        const auto x = random_floats(static_cast<size_t>(nc * k), 301u);
+        std::vector<Act> acts;
+        for (int c = 0; c < nc; ++c) acts.emplace_back(t, x.data() + c * k, k);
+        const size_t as = acts[0].bytes.size();
+        std::vector<uint8_t> packed(as * static_cast<size_t>(nc));
+        for (int c = 0; c < nc; ++c) std::memcpy(packed.data() + c * as, acts[static_cast<size_t>(c)].bytes.data(), as);
+        for (int rr : {1, 3, 16, 17, 33, nr})  // panel edges of the 16-row interleaved tiles
+          for (int cc : {1, 2, 5, nc}) {
+            if (rr > nr || cc > nc) continue;
+            const int64_t ldo = rr + 3;
+            std::vector<float> out(static_cast<size_t>(ldo * cc), -1.0f);
+            gemm(k, rr, cc, w.data.data(), w.stride, packed.data(), as, out.data(), ldo);
+            for (int c = 0; c < cc; ++c)
+              for (int r = 0; r < rr; ++r) {
+                float expect = 0.0f;
+                const auto& act = acts[static_cast<size_t>(c)];
+                ref.types[static_cast<size_t>(t)].vec_dot(k, &expect, w.row(r), act.bytes.data());
+                const double tol = dot_tolerance(w.deq.data() + r * k, act.deq.data(), k, gemm_rel_tolerance(gemm, k));
+                EXPECT_NEAR(out[static_cast<size_t>(c * ldo + r)], expect, tol)
+                    << label(isa, t, k) << " tile " << rr << "x" << cc << " at " << r << "," << c;
+              }
+            for (int c = 0; c < cc; ++c)  // nothing written outside the tile
+              for (int64_t r = rr; r < ldo; ++r) EXPECT_EQ(out[static_cast<size_t>(c * ldo + r)], -1.0f);
+          }
+      }
     }
 }
+
 
 }  // namespace
 }  // namespace hearth::kernels::test

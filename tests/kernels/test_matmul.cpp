@@ -32,10 +32,14 @@ TEST(Matmul, AllIsasAgreeWithScalarAndAcrossThreadCounts) {
         const auto ref = run_matmul(Isa::Scalar, 1, w, x, n_tokens);
         for (Isa isa : supported_isas(detect_cpu_features())) {
           const auto y1 = run_matmul(isa, 1, w, x, n_tokens);
+          // A large-batch tile (HEARTH_F16_GEMM can lower its threshold to any batch) has its own bound.
+          const TypeKernels& tk = kernel_table(isa).types[static_cast<size_t>(t)];
+          const bool large = tk.large_gemm && n_tokens > 1 && n_tokens >= tk.large_gemm_min_tokens;
+          const double rel = large ? gemm_rel_tolerance(tk.large_gemm, k) : 1e-5;
           for (int64_t tk = 0; tk < n_tokens; ++tk) {
             const Act act(t, x.data() + tk * k, k);
             for (int64_t r = 0; r < rows; ++r) {
-              const double tol = dot_tolerance(w.deq.data() + r * k, act.deq.data(), k);
+              const double tol = dot_tolerance(w.deq.data() + r * k, act.deq.data(), k, rel);
               ASSERT_NEAR(y1[static_cast<size_t>(tk * rows + r)], ref[static_cast<size_t>(tk * rows + r)], tol)
                   << isa_name(isa) << " " << type_name(t) << " rows=" << rows << " tokens=" << n_tokens;
             }
@@ -46,6 +50,51 @@ TEST(Matmul, AllIsasAgreeWithScalarAndAcrossThreadCounts) {
             const auto yn = run_matmul(isa, threads, w, x, n_tokens);
             ASSERT_EQ(yn, y1) << isa_name(isa) << " " << type_name(t) << " threads=" << threads << " rows=" << rows
                               << " tokens=" << n_tokens;
+          }
+        }
+      }
+    }
+  }
+}
+
+// A registered large-batch tile (F16's bf16 tile on AVX512_BF16) is used from its minimum batch
+// size on, the regular tile below it; lowered here so small batches exercise it.
+TEST(Matmul, LargeBatchTileFromItsMinimumBatchSize) {
+  const KernelTable& base = kernel_table(best_isa(detect_cpu_features()));
+  for (GgmlType t : weight_types()) {
+    const TypeKernels& tk = base.types[static_cast<size_t>(t)];
+    if (!tk.large_gemm) continue;
+    KernelTable table = base;
+    table.types[static_cast<size_t>(t)].large_gemm_min_tokens = 9;
+    KernelTable regular = base;
+    regular.types[static_cast<size_t>(t)].large_gemm = nullptr;
+    const int64_t k = 300, rows = 70;
+    const QMatrix w(t, rows, k, 77u);
+    for (int64_t n_tokens : {8, 9, 40}) {
+      std::vector<float> y_one_thread;
+      for (int threads : {1, 2}) {
+        const auto x = random_floats(static_cast<size_t>(n_tokens * k), 78u + static_cast<uint32_t>(n_tokens));
+        auto run = [&](const KernelTable& tab) {
+          Workspace ws;
+          std::vector<float> y(static_cast<size_t>(n_tokens * rows));
+          matmul({pool_of(threads), tab, ws}, w.matrix(), x.data(), n_tokens, y.data());
+          return y;
+        };
+        const auto y = run(table), y_regular = run(regular), ref = run(kernel_table(Isa::Scalar));
+        if (threads == 1) y_one_thread = y;
+        EXPECT_EQ(y, y_one_thread) << type_name(t) << " tokens=" << n_tokens << " threads=" << threads;
+        if (n_tokens < 9) {
+          EXPECT_EQ(y, y_regular) << type_name(t) << " tokens=" << n_tokens;
+          continue;
+        }
+        EXPECT_NE(y, y_regular) << type_name(t) << " tokens=" << n_tokens << ": large-batch tile not used";
+        for (int64_t tok = 0; tok < n_tokens; ++tok) {
+          const Act act(t, x.data() + tok * k, k);
+          for (int64_t r = 0; r < rows; ++r) {
+            const double tol =
+                dot_tolerance(w.deq.data() + r * k, act.deq.data(), k, gemm_rel_tolerance(tk.large_gemm, k));
+            ASSERT_NEAR(y[static_cast<size_t>(tok * rows + r)], ref[static_cast<size_t>(tok * rows + r)], tol)
+                << type_name(t) << " tokens=" << n_tokens << " threads=" << threads;
           }
         }
       }

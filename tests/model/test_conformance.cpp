@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <map>
+#include <string_view>
 #include <nlohmann/json.hpp>
 
 #include "engine/context.h"
@@ -93,6 +95,11 @@ struct Summary {
   int greedy_checked = 0, greedy_equal = 0;
 };
 
+bool f16_gemm_forced_bf16() {
+  const char* v = std::getenv("HEARTH_F16_GEMM");
+  return v && std::string_view(v) == "bf16";
+}
+
 Summary run_case(const Case& c, kernels::Isa isa) {
   const json ref = json::parse(test::read_file(c.ref));
   auto model = model::Model::load(test::model_path(c.model));
@@ -108,7 +115,10 @@ Summary run_case(const Case& c, kernels::Isa isa) {
   const int64_t V = model->hparams().n_vocab;
   const auto logits = ctx.eval(*seq, tokens, true);
 
-  const double tol = c.float_model ? 0.05 : 0.5;
+  // HEARTH_F16_GEMM=bf16 (its own ctest entry) runs every F16 prompt batch through the bf16 tile,
+  // which rounds weights and activations to bf16: F16 models then get the quantized-model bounds.
+  const bool exact_float = c.float_model && !f16_gemm_forced_bf16();
+  const double tol = exact_float ? 0.05 : 0.5;
   Summary s;
   s.label = c.model + " " + c.prompt + " (" + c.ref.filename().string() + ")";
   double sum = 0;
@@ -140,7 +150,7 @@ Summary run_case(const Case& c, kernels::Isa isa) {
     double mx = 0;
     for (size_t i = 0; i < last.size() && static_cast<int64_t>(i) < V; ++i)
       mx = std::max(mx, static_cast<double>(std::abs(ours[i] - last[i])));
-    EXPECT_LE(mx, c.float_model ? 0.05 : 1.0) << s.label << ": all-vocab last-position max |delta|";
+    EXPECT_LE(mx, exact_float ? 0.05 : 1.0) << s.label << ": all-vocab last-position max |delta|";
   }
 
   // Greedy continuation, one token at a time, up to the first near-tie in the reference.
@@ -176,7 +186,7 @@ TEST_P(Conformance, LogitsMatchLlamaCpp) {
     const Summary s = run_case(c, isa);
     std::printf("%-70s %9.4f %9.4f %4d/%-4d %3d/%-3d\n", s.label.c_str(), s.max_delta, s.mean_delta, s.top1_equal,
                 s.top1_checked, s.greedy_equal, s.greedy_checked);
-    if (c.float_model) {
+    if (c.float_model && !f16_gemm_forced_bf16()) {
       EXPECT_LE(s.max_delta, 0.05) << s.label;
     } else {
       EXPECT_LE(s.mean_delta, 0.1) << s.label;

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "kernels/attention.h"
+#include "kernels/kernels.h"
 
 namespace hearth::kernels::avx512 {
 
@@ -52,10 +53,19 @@ Gemm gemm_iq4_nl();
 // Row-interleaved VNNI prompt tiles for Q4_K / Q6_K (gemm_kquants.cpp); 64 rows.
 Gemm gemm_q4_k();
 Gemm gemm_q6_k();
+// Q4_0 / Q8_0 in the packed Q4_0x16 / Q8_0x16 layouts (packed_legacy.cpp): fill tk's packed entries.
+void set_packed_q4_0_avx512(TypeKernels& tk);
+void set_packed_q8_0_avx512(TypeKernels& tk);
 // Float types (dot_float.cpp); bf16 uses vdpbf16ps and needs AVX512_BF16.
 TypeEntry f32();
 TypeEntry f16();
 TypeEntry bf16();
+// F16 weights x F16 activations rounded to bf16, vdpbf16ps prompt tile (gemm_f16_bf16.cpp);
+// needs AVX512_BF16. Rows and tokens per call: any (kF16Bf16Rows / kF16Bf16Cols are the
+// sizes the table registers).
+Gemm gemm_f16_bf16();
+inline constexpr int kF16Bf16Rows = 128;
+inline constexpr int kF16Bf16Cols = 96;
 
 // Element-wise ops (ops_avx512.cpp).
 void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps);

@@ -1,5 +1,6 @@
 #pragma once
 // Scalar reference kernels: straightforward code that defines the expected results.
+#include <cstddef>
 #include <cstdint>
 
 #include "kernels/attention.h"
@@ -45,5 +46,11 @@ void vec_dot_q4_k(int64_t n, float* out, const void* w, const void* a);
 void vec_dot_q5_k(int64_t n, float* out, const void* w, const void* a);
 void vec_dot_q6_k(int64_t n, float* out, const void* w, const void* a);
 void vec_dot_iq4_xs(int64_t n, float* out, const void* w, const void* a);
+
+// ---- packed layouts (packed_ref.cpp, formats in kernels/packed.h) ----
+void packed_gemv_q4_0x16(int64_t n, int64_t n_groups, const uint8_t* w, std::size_t group_stride, const void* act,
+                         float* out);
+void packed_gemv_q8_0x16(int64_t n, int64_t n_groups, const uint8_t* w, std::size_t group_stride, const void* act,
+                         float* out);
 
 }  // namespace hearth::kernels::ref

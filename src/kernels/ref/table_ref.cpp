@@ -1,4 +1,5 @@
 #include "kernels/kernels.h"
+#include "kernels/packed.h"
 #include "kernels/ref/ref.h"
 
 namespace hearth::kernels {
@@ -24,6 +25,8 @@ KernelTable make_scalar_table() {
   set(GgmlType::Q5_K, GgmlType::Q8_K, ref::convert_q8_k, ref::vec_dot_q5_k);
   set(GgmlType::Q6_K, GgmlType::Q8_K, ref::convert_q8_k, ref::vec_dot_q6_k);
   set(GgmlType::IQ4_XS, GgmlType::Q8_K, ref::convert_q8_k, ref::vec_dot_iq4_xs);
+  set_packed_q4_0(t.types[static_cast<size_t>(GgmlType::Q4_0)], ref::packed_gemv_q4_0x16, nullptr, 0, false);
+  set_packed_q8_0(t.types[static_cast<size_t>(GgmlType::Q8_0)], ref::packed_gemv_q8_0x16, nullptr, 0, false);
   t.ops.rms_norm = ref::rms_norm;
   t.ops.silu_mul = ref::silu_mul;
   t.ops.add = ref::add;
