@@ -43,6 +43,25 @@ void matmul_dequant(const Context& ctx, const Matrix& w, const float* x, int64_t
   });
 }
 
+// Cache blocking for gemm tiles: a block of up to `col_block` tokens (its converted activations
+// stay in L2) meets every block of `row_block` row units (rows or packed groups) before the next
+// token block starts; both threads work on the same token block. Small matrices get narrower
+// token blocks so every thread has several items. tile(u0, nu, c0, nc) runs one tile.
+template <typename Tile>
+void for_each_tile(const Context& ctx, int64_t n_units, int64_t row_block, int64_t col_block, int64_t n_tokens,
+                   const Tile& tile) {
+  int64_t bc = std::min<int64_t>(col_block, n_tokens);
+  const int64_t row_tiles = (n_units + row_block - 1) / row_block;
+  while (bc > 8 && row_tiles * ((n_tokens + bc - 1) / bc) < 4 * ctx.pool.size()) bc /= 2;
+  const int64_t col_tiles = (n_tokens + bc - 1) / bc;
+  ctx.pool.parallel_for(row_tiles * col_tiles, 1, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t u = (i % row_tiles) * row_block, c = (i / row_tiles) * bc;
+      tile(u, std::min<int64_t>(row_block, n_units - u), c, std::min<int64_t>(bc, n_tokens - c));
+    }
+  });
+}
+
 // Matrices in the row-interleaved layout: whole groups per work item. A table without packed
 // kernels for the type (an ISA whose loader would not pack) runs the scalar reference's; the
 // activation format is the same for every ISA.
@@ -55,20 +74,10 @@ void matmul_packed(const Context& ctx, const Matrix& w, const uint8_t* act, size
   const int64_t k = w.cols, n_rows = w.rows, gr = pk->pack_rows, n_groups = n_rows / gr;
   const size_t gs = w.group_stride;
   if (pk->packed_gemm && n_tokens > 1) {
-    // Same cache blocking as the row gemm tiles below.
     const int64_t bg = std::max<int64_t>(1, pk->packed_gemm_rows / gr);
-    int64_t bc = std::min<int64_t>(pk->gemm_cols, n_tokens);
-    const int64_t row_tiles = (n_groups + bg - 1) / bg;
-    while (bc > 8 && row_tiles * ((n_tokens + bc - 1) / bc) < 4 * ctx.pool.size()) bc /= 2;
-    const int64_t col_tiles = (n_tokens + bc - 1) / bc;
-    ctx.pool.parallel_for(row_tiles * col_tiles, 1, [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; ++i) {
-        const int64_t ct = i / row_tiles, rt = i % row_tiles;
-        const int64_t g = rt * bg, c = ct * bc;
-        const int nc = static_cast<int>(std::min<int64_t>(bc, n_tokens - c));
-        pk->packed_gemm(k, std::min<int64_t>(bg, n_groups - g), nc, w.data + g * gs, gs, act + c * act_stride,
-                        act_stride, y + c * n_rows + g * gr, n_rows);
-      }
+    for_each_tile(ctx, n_groups, bg, pk->gemm_cols, n_tokens, [&](int64_t g, int64_t ng, int64_t c, int64_t nc) {
+      pk->packed_gemm(k, ng, static_cast<int>(nc), w.data + g * gs, gs, act + c * act_stride, act_stride,
+                      y + c * n_rows + g * gr, n_rows);
     });
     return;
   }
@@ -105,24 +114,11 @@ void matmul(const Context& ctx, const Matrix& w, const float* x, int64_t n_token
   const bool large = tk.large_gemm && n_tokens >= tk.large_gemm_min_tokens;
   const auto gemm = large ? tk.large_gemm : tk.gemm;
   if (gemm && n_tokens > 1) {
-    // Cache blocking: a block of bc tokens (its converted activations stay in L2) meets every
-    // block of br weight rows before the next token block starts; both threads work on the
-    // same token block. Inside one call the kernel decodes its rows once for all bc tokens.
     const int64_t br = large ? tk.large_gemm_rows : tk.gemm_rows;
-    int64_t bc = std::min<int64_t>(large ? tk.large_gemm_cols : tk.gemm_cols, n_tokens);
-    const int64_t row_tiles = (n_rows + br - 1) / br;
-    // Small matrices: narrower token blocks so every thread gets several items.
-    while (bc > 8 && row_tiles * ((n_tokens + bc - 1) / bc) < 4 * ctx.pool.size()) bc /= 2;
-    const int64_t col_tiles = (n_tokens + bc - 1) / bc;
-    ctx.pool.parallel_for(row_tiles * col_tiles, 1, [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; ++i) {
-        const int64_t ct = i / row_tiles, rt = i % row_tiles;
-        const int64_t r = rt * br, c = ct * bc;
-        const int nr = static_cast<int>(std::min<int64_t>(br, n_rows - r));
-        const int nc = static_cast<int>(std::min<int64_t>(bc, n_tokens - c));
-        gemm(k, nr, nc, w.data + r * w.row_stride, w.row_stride, act_bytes + c * act_stride, act_stride,
-             y + c * n_rows + r, n_rows);
-      }
+    const int64_t bc = large ? tk.large_gemm_cols : tk.gemm_cols;
+    for_each_tile(ctx, n_rows, br, bc, n_tokens, [&](int64_t r, int64_t nr, int64_t c, int64_t nc) {
+      gemm(k, static_cast<int>(nr), static_cast<int>(nc), w.data + r * w.row_stride, w.row_stride,
+           act_bytes + c * act_stride, act_stride, y + c * n_rows + r, n_rows);
     });
     return;
   }
