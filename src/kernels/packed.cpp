@@ -8,6 +8,7 @@ namespace hearth::kernels {
 namespace {
 
 using tensor::BlockQ4_0;
+using tensor::BlockQ4_K;
 using tensor::BlockQ8_0;
 
 // Byte i of quarter j of a row's packed block <-> byte of the GGUF block.
@@ -70,6 +71,14 @@ void unpack_row(int64_t n, const uint8_t* group, int row, uint8_t* dst) {
   }
 }
 
+// Q4_Kx16: byte offsets inside a super-block chunk of the file block's fields for row r.
+void copy_q4_k_block(const BlockQ4_K& b, int r, uint8_t* chunk) {
+  std::memcpy(chunk + 2 * r, &b.d, 2);
+  std::memcpy(chunk + 32 + 2 * r, &b.dmin, 2);
+  for (int v = 0; v < 3; ++v) std::memcpy(chunk + 64 + 64 * v + 4 * r, b.scales + 4 * v, 4);
+  for (int j = 0; j < 32; ++j) std::memcpy(chunk + 256 + 64 * j + 4 * r, b.qs + 4 * j, 4);
+}
+
 void set_packed(TypeKernels& tk, size_t (*bytes)(int64_t), decltype(TypeKernels::pack_group) pack_fn,
                 PackedGemv gemv, PackedGemm gemm, int gemm_rows, bool preferred) {
   tk.pack_rows = kPackRows16;
@@ -90,11 +99,32 @@ void pack_q8_0x16(int64_t n, const uint8_t* src, size_t src_stride, uint8_t* dst
 void unpack_q4_0x16_row(int64_t n, const uint8_t* group, int row, uint8_t* dst) { unpack_row<Q4>(n, group, row, dst); }
 void unpack_q8_0x16_row(int64_t n, const uint8_t* group, int row, uint8_t* dst) { unpack_row<Q8>(n, group, row, dst); }
 
+size_t q4_kx16_group_bytes(int64_t n) { return static_cast<size_t>(n / 256) * kQ4_Kx16SuperBytes; }
+void pack_q4_kx16(int64_t n, const uint8_t* src, size_t src_stride, uint8_t* dst) {
+  for (int64_t b = 0; b < n / 256; ++b)
+    for (int r = 0; r < kPackRows16; ++r)
+      copy_q4_k_block(reinterpret_cast<const BlockQ4_K*>(src + r * src_stride)[b], r, dst + b * kQ4_Kx16SuperBytes);
+}
+void unpack_q4_kx16_row(int64_t n, const uint8_t* group, int row, uint8_t* dst) {
+  auto* out = reinterpret_cast<BlockQ4_K*>(dst);
+  for (int64_t b = 0; b < n / 256; ++b) {
+    const uint8_t* chunk = group + b * kQ4_Kx16SuperBytes;
+    std::memcpy(&out[b].d, chunk + 2 * row, 2);
+    std::memcpy(&out[b].dmin, chunk + 32 + 2 * row, 2);
+    for (int v = 0; v < 3; ++v) std::memcpy(out[b].scales + 4 * v, chunk + 64 + 64 * v + 4 * row, 4);
+    for (int j = 0; j < 32; ++j) std::memcpy(out[b].qs + 4 * j, chunk + 256 + 64 * j + 4 * row, 4);
+  }
+}
+
 void set_packed_q4_0(TypeKernels& tk, PackedGemv gemv, PackedGemm gemm, int gemm_rows, bool preferred) {
   set_packed(tk, q4_0x16_group_bytes, pack_q4_0x16, gemv, gemm, gemm_rows, preferred);
 }
 void set_packed_q8_0(TypeKernels& tk, PackedGemv gemv, PackedGemm gemm, int gemm_rows, bool preferred) {
   set_packed(tk, q8_0x16_group_bytes, pack_q8_0x16, gemv, gemm, gemm_rows, preferred);
+}
+
+void set_packed_q4_k(TypeKernels& tk, PackedGemv gemv, PackedGemm gemm, int gemm_rows, bool preferred) {
+  set_packed(tk, q4_kx16_group_bytes, pack_q4_kx16, gemv, gemm, gemm_rows, preferred);
 }
 
 }  // namespace hearth::kernels

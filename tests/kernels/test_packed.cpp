@@ -2,8 +2,10 @@
 // against the row kernels of the scalar reference, and matmul on packed matrices.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "core/thread_pool.h"
 #include "kernel_test_util.h"
@@ -37,18 +39,27 @@ struct Packed {
 
 const TypeKernels& kernels_of(Isa isa, GgmlType t) { return kernel_table(isa).types[static_cast<size_t>(t)]; }
 
-// Types with a packed layout and the row unpacker of their format.
+// Types with a packed layout, the row unpacker of their format, row lengths to test (odd block
+// counts included), a row length for matmul, and whether packed_gemm must equal packed_gemv
+// bit for bit (Q4_K's gemm is the row tile, with its own float order).
 struct PackedType {
   GgmlType type;
   void (*unpack_row)(int64_t n, const uint8_t* group, int row, uint8_t* dst);
+  std::vector<int64_t> ks;
+  int64_t matmul_k;
+  bool gemm_equals_gemv;
 };
-const PackedType kPackedTypes[] = {{GgmlType::Q4_0, unpack_q4_0x16_row}, {GgmlType::Q8_0, unpack_q8_0x16_row}};
+const PackedType kPackedTypes[] = {
+    {GgmlType::Q4_0, unpack_q4_0x16_row, {32, 96, 256, 4352}, 288, true},
+    {GgmlType::Q8_0, unpack_q8_0x16_row, {32, 96, 256, 4352}, 288, true},
+    {GgmlType::Q4_K, unpack_q4_kx16_row, {256, 768, 2048, 5632}, 768, false},
+};
 
 TEST(Packed, RoundTrip) {
   for (const auto& pt : kPackedTypes) {
     const TypeKernels& tk = kernels_of(Isa::Scalar, pt.type);
     ASSERT_EQ(tk.pack_rows, kPackRows16);
-    for (int64_t k : {32, 96, 256, 4352}) {
+    for (int64_t k : pt.ks) {
       const QMatrix w(pt.type, 32, k, 11u + static_cast<uint32_t>(k));
       const Packed p(w, tk);
       EXPECT_EQ(p.gs % 64, 0u);
@@ -70,7 +81,7 @@ TEST(Packed, KernelsMatchScalarRowDot) {
     for (Isa isa : supported_isas(detect_cpu_features())) {
       const TypeKernels& tk = kernels_of(isa, type);
       if (!tk.packed_gemv) continue;
-      for (int64_t k : {32, 96, 256, 4352}) {
+      for (int64_t k : pt.ks) {
         const int64_t rows = 48;
         const QMatrix w(type, rows, k, 21u + static_cast<uint32_t>(k));
         const Packed p(w, tk);
@@ -99,7 +110,17 @@ TEST(Packed, KernelsMatchScalarRowDot) {
           if (!tk.packed_gemm) continue;
           std::vector<float> gemm_out(static_cast<size_t>(nc * rows), -1.0f);
           tk.packed_gemm(k, rows / 16, nc, p.buf.p, p.gs, act_rows.data(), as, gemm_out.data(), rows);
-          ASSERT_EQ(gemm_out, gemv_out) << isa_name(isa) << " " << type_name(type) << " k=" << k << " nc=" << nc;
+          if (pt.gemm_equals_gemv) {
+            ASSERT_EQ(gemm_out, gemv_out) << isa_name(isa) << " " << type_name(type) << " k=" << k << " nc=" << nc;
+            continue;
+          }
+          // Otherwise gemm must equal the row tile on the file layout exactly.
+          std::vector<float> tile_out(static_cast<size_t>(nc * rows), -2.0f);
+          for (int64_t r0 = 0; r0 < rows; r0 += tk.gemm_rows) {
+            const int nr = static_cast<int>(std::min<int64_t>(tk.gemm_rows, rows - r0));
+            tk.gemm(k, nr, nc, w.row(r0), w.stride, act_rows.data(), as, tile_out.data() + r0, rows);
+          }
+          ASSERT_EQ(gemm_out, tile_out) << isa_name(isa) << " " << type_name(type) << " k=" << k << " nc=" << nc;
         }
       }
     }
@@ -108,7 +129,7 @@ TEST(Packed, KernelsMatchScalarRowDot) {
 
 // matmul on a packed matrix equals matmul on the same rows in the file layout (within the
 // tolerance of a different float order), for every ISA, thread count and token count, and is
-// thread-count independent.
+// thread-count independent (Q4_K batches: equal to the file layout's matmul instead).
 TEST(Packed, MatmulPackedMatchesRows) {
   ThreadPool p1(1), p2(2), p3(3);
   for (const auto& pt : kPackedTypes)
@@ -116,7 +137,7 @@ TEST(Packed, MatmulPackedMatchesRows) {
       const GgmlType type = pt.type;
       const TypeKernels& tk = kernels_of(Isa::Scalar, type);
       for (int64_t rows : {16, 80, 272}) {  // 272: a partial last gemm row tile
-        const int64_t k = 288;
+        const int64_t k = pt.matmul_k;
         const QMatrix w(type, rows, k, 41u + static_cast<uint32_t>(rows));
         const Packed p(w, tk);
         for (int64_t n_tokens : {1, 2, 7, 33, 70}) {
@@ -136,6 +157,14 @@ TEST(Packed, MatmulPackedMatchesRows) {
               ASSERT_NEAR(got[i], want[i], dot_tolerance(w.deq.data() + r * k, act.deq.data(), k))
                   << isa_name(isa) << " " << type_name(type) << " rows=" << rows << " tokens=" << n_tokens;
             }
+          }
+          if (!pt.gemm_equals_gemv && n_tokens > 1 && kernels_of(isa, type).packed_gemm) {
+            // Batches run the row tile on unpacked rows with the same blocking: equal to the
+            // file layout's matmul for every thread count (whose tiles depend on the blocking).
+            EXPECT_EQ(got, want) << isa_name(isa) << " rows=" << rows << " tokens=" << n_tokens;
+            EXPECT_EQ(run(p2, p.m), run(p2, w.matrix())) << isa_name(isa) << " rows=" << rows << " tokens=" << n_tokens;
+            EXPECT_EQ(run(p3, p.m), run(p3, w.matrix())) << isa_name(isa) << " rows=" << rows << " tokens=" << n_tokens;
+            continue;
           }
           EXPECT_EQ(run(p2, p.m), got) << isa_name(isa) << " rows=" << rows << " tokens=" << n_tokens;
           EXPECT_EQ(run(p3, p.m), got) << isa_name(isa) << " rows=" << rows << " tokens=" << n_tokens;

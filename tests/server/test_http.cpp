@@ -3,8 +3,12 @@
 // contract, client disconnects and graceful shutdown.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
-
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "server_process.h"
@@ -292,14 +296,24 @@ TEST(ServerHttp, MetricsCountRequests) {
   auto denied = server().client().Get("/v1/models");
   ASSERT_TRUE(denied);
   EXPECT_EQ(denied->status, 401);
-  auto r = server().client().Get("/metrics", auth());
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 200);
-  for (const char* k : {"hearth_requests_total{endpoint=\"/v1/completions\",status=\"200\"}", "hearth_prompt_tokens_total",
-                        "hearth_generated_tokens_total", "hearth_tokens_per_second", "hearth_queue_depth{model=\"stories260K\"}",
-                        "hearth_kv_cells_used{model=\"stories260K\"}", "hearth_model_load_seconds{model=\"stories260K\"}",
-                        "status=\"401\""})
-    EXPECT_NE(r->body.find(k), std::string::npos) << k;
+  const std::vector<std::string> keys = {
+      "hearth_requests_total{endpoint=\"/v1/completions\",status=\"200\"}", "hearth_prompt_tokens_total",
+      "hearth_generated_tokens_total", "hearth_tokens_per_second", "hearth_queue_depth{model=\"stories260K\"}",
+      "hearth_kv_cells_used{model=\"stories260K\"}", "hearth_model_load_seconds{model=\"stories260K\"}",
+      "status=\"401\""};
+  // A request is counted by the server's logger, which runs after the response has been sent:
+  // the client can ask for /metrics before the previous request is recorded, so poll briefly.
+  std::string body;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto r = server().client().Get("/metrics", auth());
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200);
+    body = r->body;
+    if (std::all_of(keys.begin(), keys.end(), [&](const std::string& k) { return body.find(k) != std::string::npos; }))
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (const auto& k : keys) EXPECT_NE(body.find(k), std::string::npos) << k;
 }
 
 TEST(ServerHttp, ClientDisconnectCancelsTheSequence) {

@@ -56,6 +56,8 @@ Gemm gemm_q6_k();
 // Q4_0 / Q8_0 in the packed Q4_0x16 / Q8_0x16 layouts (packed_legacy.cpp): fill tk's packed entries.
 void set_packed_q4_0_avx512(TypeKernels& tk);
 void set_packed_q8_0_avx512(TypeKernels& tk);
+// Q4_K in the packed Q4_Kx16 layout (packed_q4_k.cpp).
+void set_packed_q4_k_avx512(TypeKernels& tk);
 // Float types (dot_float.cpp); bf16 uses vdpbf16ps and needs AVX512_BF16.
 TypeEntry f32();
 TypeEntry f16();

@@ -61,6 +61,7 @@ KernelTable make_avx512_table() {
   set(GgmlType::Q2_K, GgmlType::Q8_K, avx512::convert_q8_k, avx512::q2_k());
   set(GgmlType::Q3_K, GgmlType::Q8_K, avx512::convert_q8_k, avx512::q3_k());
   set(GgmlType::Q4_K, GgmlType::Q8_K, avx512::convert_q8_k, avx512::q4_k());
+  avx512::set_packed_q4_k_avx512(t.types[static_cast<size_t>(GgmlType::Q4_K)]);
   set(GgmlType::Q5_K, GgmlType::Q8_K, avx512::convert_q8_k, avx512::q5_k());
   set(GgmlType::Q6_K, GgmlType::Q8_K, avx512::convert_q8_k, avx512::q6_k());
   // IQ4_XS keeps the scalar kernel with an AVX-512 activation converter.

@@ -1,7 +1,8 @@
 // Scalar reference for the packed Q4_0x16 / Q8_0x16 layouts (kernels/packed.h): per row and
 // block the exact integer sum of code * activation (offsets removed), combined in float in
-// block order.
+// block order. Q4_Kx16: each row unpacked and dotted by the row reference.
 #include <cstring>
+#include <vector>
 
 #include "kernels/packed.h"
 #include "kernels/ref/ref.h"
@@ -60,6 +61,17 @@ void packed_gemv_q4_0x16(int64_t n, int64_t n_groups, const uint8_t* w, size_t g
 void packed_gemv_q8_0x16(int64_t n, int64_t n_groups, const uint8_t* w, size_t group_stride, const void* act,
                          float* out) {
   packed_gemv<kQ8_0x16CodeBytes, block_dot_q8>(n, n_groups, w, group_stride, act, out);
+}
+
+// Q4_Kx16: each row unpacked to the file layout and dotted with the row reference.
+void packed_gemv_q4_kx16(int64_t n, int64_t n_groups, const uint8_t* w, size_t group_stride, const void* act,
+                         float* out) {
+  std::vector<uint8_t> row(static_cast<size_t>(n / 256) * sizeof(tensor::BlockQ4_K));
+  for (int64_t g = 0; g < n_groups; ++g)
+    for (int r = 0; r < kPackRows16; ++r) {
+      unpack_q4_kx16_row(n, w + g * group_stride, r, row.data());
+      vec_dot_q4_k(n, out + g * kPackRows16 + r, row.data(), act);
+    }
 }
 
 }  // namespace hearth::kernels::ref

@@ -52,5 +52,7 @@ void packed_gemv_q4_0x16(int64_t n, int64_t n_groups, const uint8_t* w, std::siz
                          float* out);
 void packed_gemv_q8_0x16(int64_t n, int64_t n_groups, const uint8_t* w, std::size_t group_stride, const void* act,
                          float* out);
+void packed_gemv_q4_kx16(int64_t n, int64_t n_groups, const uint8_t* w, std::size_t group_stride, const void* act,
+                         float* out);
 
 }  // namespace hearth::kernels::ref

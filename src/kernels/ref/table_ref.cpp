@@ -27,6 +27,7 @@ KernelTable make_scalar_table() {
   set(GgmlType::IQ4_XS, GgmlType::Q8_K, ref::convert_q8_k, ref::vec_dot_iq4_xs);
   set_packed_q4_0(t.types[static_cast<size_t>(GgmlType::Q4_0)], ref::packed_gemv_q4_0x16, nullptr, 0, false);
   set_packed_q8_0(t.types[static_cast<size_t>(GgmlType::Q8_0)], ref::packed_gemv_q8_0x16, nullptr, 0, false);
+  set_packed_q4_k(t.types[static_cast<size_t>(GgmlType::Q4_K)], ref::packed_gemv_q4_kx16, nullptr, 0, false);
   t.ops.rms_norm = ref::rms_norm;
   t.ops.silu_mul = ref::silu_mul;
   t.ops.add = ref::add;
