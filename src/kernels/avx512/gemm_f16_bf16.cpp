@@ -42,33 +42,6 @@ __m512i f16x32_to_bf16(const uint16_t* p, __mmask32 m) {
   return (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
 }
 
-// In-register transpose of a 16 x 16 dword matrix: v[r] element c -> v[c] element r.
-void transpose16(__m512i v[16]) {
-  __m512i t[16], u[16];
-  for (int i = 0; i < 8; ++i) {
-    t[2 * i] = _mm512_unpacklo_epi32(v[2 * i], v[2 * i + 1]);
-    t[2 * i + 1] = _mm512_unpackhi_epi32(v[2 * i], v[2 * i + 1]);
-  }
-  // u[4i + j], 128-bit lane L: column 4L + j of rows 4i..4i+3.
-  for (int i = 0; i < 4; ++i) {
-    u[4 * i + 0] = _mm512_unpacklo_epi64(t[4 * i], t[4 * i + 2]);
-    u[4 * i + 1] = _mm512_unpackhi_epi64(t[4 * i], t[4 * i + 2]);
-    u[4 * i + 2] = _mm512_unpacklo_epi64(t[4 * i + 1], t[4 * i + 3]);
-    u[4 * i + 3] = _mm512_unpackhi_epi64(t[4 * i + 1], t[4 * i + 3]);
-  }
-  // 4 x 4 transpose of 128-bit lanes among u[j], u[4 + j], u[8 + j], u[12 + j].
-  for (int j = 0; j < 4; ++j) {
-    const __m512i a = _mm512_shuffle_i32x4(u[j], u[4 + j], 0x44);
-    const __m512i b = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0x44);
-    const __m512i c = _mm512_shuffle_i32x4(u[j], u[4 + j], 0xEE);
-    const __m512i d = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0xEE);
-    v[j] = _mm512_shuffle_i32x4(a, b, 0x88);
-    v[4 + j] = _mm512_shuffle_i32x4(a, b, 0xDD);
-    v[8 + j] = _mm512_shuffle_i32x4(c, d, 0x88);
-    v[12 + j] = _mm512_shuffle_i32x4(c, d, 0xDD);
-  }
-}
-
 // Rows [0, nr) of a panel (rows nr..15 zero), n elements per row: kp / 2 zmm (kp = n padded to 32).
 void pack_panel(const uint8_t* w, size_t w_stride, int nr, int64_t n, __m512i* out) {
   for (int64_t k0 = 0; k0 < n; k0 += 32) {
@@ -77,7 +50,7 @@ void pack_panel(const uint8_t* w, size_t w_stride, int nr, int64_t n, __m512i* o
     for (int r = 0; r < kLanes; ++r)
       v[r] = r < nr ? f16x32_to_bf16(reinterpret_cast<const uint16_t*>(w + r * w_stride) + k0, m)
                     : _mm512_setzero_si512();
-    transpose16(v);
+    transpose16x16_epi32(v, v);
     for (int p = 0; p < kLanes; ++p) _mm512_store_si512(out + k0 / 2 + p, v[p]);
   }
 }

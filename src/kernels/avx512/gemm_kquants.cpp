@@ -67,30 +67,9 @@ void unpack_k4_scales(const uint8_t* s, uint8_t* sc, uint8_t* mn) {
 // one gather per output).
 void interleave(const uint8_t (&codes)[kRows][kQK_K], __m512i* q) {
   for (int blk = 0; blk < kQK_K / 64; ++blk) {
-    __m512i r[16], t[16], u[16];
+    __m512i r[16];
     for (int i = 0; i < 16; ++i) r[i] = _mm512_load_si512(codes[i] + 64 * blk);
-    for (int i = 0; i < 8; ++i) {
-      t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
-      t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
-    }
-    // u[4a + c], 128-bit lane L: rows 4a..4a+3 of dword column 4L + c.
-    for (int a = 0; a < 4; ++a) {
-      u[4 * a + 0] = _mm512_unpacklo_epi64(t[4 * a], t[4 * a + 2]);
-      u[4 * a + 1] = _mm512_unpackhi_epi64(t[4 * a], t[4 * a + 2]);
-      u[4 * a + 2] = _mm512_unpacklo_epi64(t[4 * a + 1], t[4 * a + 3]);
-      u[4 * a + 3] = _mm512_unpackhi_epi64(t[4 * a + 1], t[4 * a + 3]);
-    }
-    for (int c = 0; c < 4; ++c) {
-      const __m512i x02 = _mm512_shuffle_i32x4(u[c], u[4 + c], _MM_SHUFFLE(2, 0, 2, 0));
-      const __m512i x13 = _mm512_shuffle_i32x4(u[c], u[4 + c], _MM_SHUFFLE(3, 1, 3, 1));
-      const __m512i y02 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], _MM_SHUFFLE(2, 0, 2, 0));
-      const __m512i y13 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], _MM_SHUFFLE(3, 1, 3, 1));
-      __m512i* out = q + 16 * blk + c;
-      out[0] = _mm512_shuffle_i32x4(x02, y02, _MM_SHUFFLE(2, 0, 2, 0));   // column c
-      out[8] = _mm512_shuffle_i32x4(x02, y02, _MM_SHUFFLE(3, 1, 3, 1));   // column 8 + c
-      out[4] = _mm512_shuffle_i32x4(x13, y13, _MM_SHUFFLE(2, 0, 2, 0));   // column 4 + c
-      out[12] = _mm512_shuffle_i32x4(x13, y13, _MM_SHUFFLE(3, 1, 3, 1));  // column 12 + c
-    }
+    transpose16x16_epi32(r, q + 16 * blk);  // q[16 blk + c] lane i: dword c of row i
   }
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kernels/avx512/avx512.h"
+#include "kernels/avx512/tile.h"
 #include "kernels/packed.h"
 #include "tensor/blocks.h"
 
@@ -90,32 +91,6 @@ void gemv(int64_t n, int64_t n_groups, const uint8_t* w, size_t group_stride, co
   }
 }
 
-// 16 x 16 dword transpose: in[j] lane r -> out[r] lane j.
-void transpose16(const __m512i* in, __m512i* out) {
-  __m512i a[16], b[16];
-  for (int i = 0; i < 8; ++i) {
-    a[2 * i] = _mm512_unpacklo_epi32(in[2 * i], in[2 * i + 1]);
-    a[2 * i + 1] = _mm512_unpackhi_epi32(in[2 * i], in[2 * i + 1]);
-  }
-  // b[4i + k], 128-bit lane L: column 4L + k of rows 4i .. 4i+3.
-  for (int i = 0; i < 4; ++i) {
-    b[4 * i + 0] = _mm512_unpacklo_epi64(a[4 * i], a[4 * i + 2]);
-    b[4 * i + 1] = _mm512_unpackhi_epi64(a[4 * i], a[4 * i + 2]);
-    b[4 * i + 2] = _mm512_unpacklo_epi64(a[4 * i + 1], a[4 * i + 3]);
-    b[4 * i + 3] = _mm512_unpackhi_epi64(a[4 * i + 1], a[4 * i + 3]);
-  }
-  for (int k = 0; k < 4; ++k) {
-    const __m512i t0 = _mm512_shuffle_i32x4(b[k], b[4 + k], _MM_SHUFFLE(1, 0, 1, 0));
-    const __m512i t1 = _mm512_shuffle_i32x4(b[k], b[4 + k], _MM_SHUFFLE(3, 2, 3, 2));
-    const __m512i t2 = _mm512_shuffle_i32x4(b[8 + k], b[12 + k], _MM_SHUFFLE(1, 0, 1, 0));
-    const __m512i t3 = _mm512_shuffle_i32x4(b[8 + k], b[12 + k], _MM_SHUFFLE(3, 2, 3, 2));
-    out[k] = _mm512_shuffle_i32x4(t0, t2, _MM_SHUFFLE(2, 0, 2, 0));
-    out[4 + k] = _mm512_shuffle_i32x4(t0, t2, _MM_SHUFFLE(3, 1, 3, 1));
-    out[8 + k] = _mm512_shuffle_i32x4(t1, t3, _MM_SHUFFLE(2, 0, 2, 0));
-    out[12 + k] = _mm512_shuffle_i32x4(t1, t3, _MM_SHUFFLE(3, 1, 3, 1));
-  }
-}
-
 // Rows of one group back in the file layout (row r at dst + r * row_bytes).
 void unpack_group(int64_t nsb, const uint8_t* group, uint8_t* dst, size_t row_bytes) {
   for (int64_t b = 0; b < nsb; ++b) {
@@ -129,7 +104,7 @@ void unpack_group(int64_t nsb, const uint8_t* group, uint8_t* dst, size_t row_by
     for (int h = 0; h < 2; ++h) {
       __m512i in[16], rows[16];
       for (int j = 0; j < 16; ++j) in[j] = _mm512_load_si512(chunk + 256 + 64 * (16 * h + j));
-      transpose16(in, rows);
+      transpose16x16_epi32(in, rows);
       for (int r = 0; r < kPackRows16; ++r)
         _mm512_storeu_si512(reinterpret_cast<BlockQ4_K*>(dst + r * row_bytes)[b].qs + 64 * h, rows[r]);
     }
