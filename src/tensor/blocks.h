@@ -5,6 +5,7 @@
 // fp16 fields hold raw binary16 bits (tensor/fp16.h converts them).
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "gguf/types.h"
 #include "tensor/fp16.h"
@@ -156,6 +157,22 @@ template <> struct BlockOf<GgmlType::IQ4_NL> { using type = BlockIQ4_NL; static 
 template <> struct BlockOf<GgmlType::IQ4_XS> { using type = BlockIQ4_XS; static constexpr int qk = kQK_K; };
 
 // ---- packed-scale helpers (layout knowledge shared by quantizers and kernels) -----------
+
+// Four bytes at p as a little-endian word (unaligned).
+inline uint32_t load_u32(const void* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// Q4_K/Q5_K: all eight 6-bit scales and mins at once, byte j of *sc / *mn for sub-block j.
+inline void unpack_scales_mins_k4(const uint8_t* s, uint64_t* sc, uint64_t* mn) {
+  const uint32_t w0 = load_u32(s), w1 = load_u32(s + 4), w2 = load_u32(s + 8);
+  const uint32_t sc_hi = (w2 & 0x0F0F0F0Fu) | (((w0 >> 6) & 0x03030303u) << 4);
+  const uint32_t m_hi = ((w2 >> 4) & 0x0F0F0F0Fu) | (((w1 >> 6) & 0x03030303u) << 4);
+  *sc = (w0 & 0x3F3F3F3Fu) | (static_cast<uint64_t>(sc_hi) << 32);
+  *mn = (w1 & 0x3F3F3F3Fu) | (static_cast<uint64_t>(m_hi) << 32);
+}
 
 // Q4_K/Q5_K: sub-block j (0..7) -> 6-bit scale *sc and 6-bit min *m (spec §4.9).
 inline void unpack_scale_min_k4(int j, const uint8_t* s, uint8_t* sc, uint8_t* m) {

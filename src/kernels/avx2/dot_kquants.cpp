@@ -27,11 +27,6 @@ namespace {
 
 using namespace hearth::tensor;
 
-uint32_t load_u32(const uint8_t* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
 __m256i load32(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 __m256i bcast128(__m128i v) { return _mm256_broadcastsi128_si256(v); }
 

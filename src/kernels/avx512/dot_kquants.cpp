@@ -74,25 +74,10 @@ __m512i two_bits(__m512i plane, int lo) {
 // F16C widening (same values as tensor's table lookup, which misses cache in a weight stream).
 float h2f(uint16_t h) { return _cvtsh_ss(h); }
 
-uint32_t load_u32(const uint8_t* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
-// Q4_K/Q5_K 6-bit scales and mins as 8 bytes each (spec §4.9).
-void unpack_k4_scales(const uint8_t* s, uint64_t* sc, uint64_t* mn) {
-  const uint32_t w0 = load_u32(s), w1 = load_u32(s + 4), w2 = load_u32(s + 8);
-  const uint32_t sc_hi = (w2 & 0x0F0F0F0Fu) | (((w0 >> 6) & 0x03030303u) << 4);
-  const uint32_t m_hi = ((w2 >> 4) & 0x0F0F0F0Fu) | (((w1 >> 6) & 0x03030303u) << 4);
-  *sc = (w0 & 0x3F3F3F3Fu) | (static_cast<uint64_t>(sc_hi) << 32);
-  *mn = (w1 & 0x3F3F3F3Fu) | (static_cast<uint64_t>(m_hi) << 32);
-}
-
 template <bool kFifth, typename B>
 void decode_q45(const B& b, Decoded& o) {
   uint64_t sc, mn;
-  unpack_k4_scales(b.scales, &sc, &mn);
+  unpack_scales_mins_k4(b.scales, &sc, &mn);
   const __m512i s8 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(sc))));
   const __m512 m8 = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(mn))));
   o.m = _mm512_mul_ps(_mm512_permutexvar_ps(_mm512_load_si512(kIdx.half), m8), _mm512_set1_ps(-h2f(b.dmin)));

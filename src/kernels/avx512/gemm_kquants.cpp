@@ -44,24 +44,6 @@ struct alignas(64) Q4KPanel {
   __m512 d, dmin;
 };
 
-uint32_t load_u32(const uint8_t* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
-// 6-bit scales and mins of a Q4_K super-block (spec §4.9), 8 bytes each.
-void unpack_k4_scales(const uint8_t* s, uint8_t* sc, uint8_t* mn) {
-  const uint32_t w0 = load_u32(s), w1 = load_u32(s + 4), w2 = load_u32(s + 8);
-  const uint32_t sc_lo = w0 & 0x3F3F3F3Fu, m_lo = w1 & 0x3F3F3F3Fu;
-  const uint32_t sc_hi = (w2 & 0x0F0F0F0Fu) | (((w0 >> 6) & 0x03030303u) << 4);
-  const uint32_t m_hi = ((w2 >> 4) & 0x0F0F0F0Fu) | (((w1 >> 6) & 0x03030303u) << 4);
-  std::memcpy(sc, &sc_lo, 4);
-  std::memcpy(sc + 4, &sc_hi, 4);
-  std::memcpy(mn, &m_lo, 4);
-  std::memcpy(mn + 4, &m_hi, 4);
-}
-
 // codes[r][4g..4g+3] -> lane r of q[g]: four 16x16 dword transposes in registers (unpack
 // 32/64-bit, then two 128-bit lane shuffles; 64 shuffles per 16 outputs, far cheaper than
 // one gather per output).
@@ -95,8 +77,11 @@ void decode_panel(const uint8_t* w, size_t w_stride, int nr, int64_t nsb, Q4KPan
             _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c)));
         _mm512_store_si512(codes[r] + 64 * c, _mm512_and_si512(_mm512_srlv_epi16(v, nib_shift), low4));
       }
+      uint64_t s8, m8;
+      unpack_scales_mins_k4(b.scales, &s8, &m8);
       uint8_t s[8], m[8];
-      unpack_k4_scales(b.scales, s, m);
+      std::memcpy(s, &s8, 8);
+      std::memcpy(m, &m8, 8);
       for (int j = 0; j < 8; ++j) sc[j][r] = s[j];
       for (int k = 0; k < 4; ++k) mins[k][r] = m[2 * k] | (m[2 * k + 1] << 16);
       std::memcpy(&dh[r], &b.d, 2);

@@ -26,12 +26,6 @@ namespace {
 
 using namespace hearth::tensor;
 
-uint32_t load_u32(const void* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
 __m512i bcast256(const void* p) {
   return _mm512_broadcast_i64x4(_mm256_loadu_si256(static_cast<const __m256i*>(p)));
 }
@@ -52,16 +46,6 @@ float hsum8(__m256 v) {
 }
 
 __m256i fold(__m512i v) { return _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1)); }
-
-// Q4_K 6-bit scales and mins (spec §4.9) as 8 bytes each. Scalar on purpose: the integer
-// ports are idle in this loop, the vector ports are not (a vector decode measured slower).
-void unpack_k4_scales(const uint8_t* s, uint64_t* sc, uint64_t* mn) {
-  const uint32_t w0 = load_u32(s), w1 = load_u32(s + 4), w2 = load_u32(s + 8);
-  const uint32_t sc_hi = (w2 & 0x0F0F0F0Fu) | (((w0 >> 6) & 0x03030303u) << 4);
-  const uint32_t m_hi = ((w2 >> 4) & 0x0F0F0F0Fu) | (((w1 >> 6) & 0x03030303u) << 4);
-  *sc = (w0 & 0x3F3F3F3Fu) | (static_cast<uint64_t>(sc_hi) << 32);
-  *mn = (w1 & 0x3F3F3F3Fu) | (static_cast<uint64_t>(m_hi) << 32);
-}
 
 // vpshufb controls for chunk pair k (chunks 2k, 2k+1, sub-blocks 4k..4k+3) after vpackssdw:
 // in 128-bit lane L, words 0..3 come from chunk 2k (sub-block 4k + L / 2) and words 4..7 from
@@ -101,7 +85,7 @@ void vec_dot_q4_k(int64_t n, float* out, const void* w, const void* act) {
     const BlockQ4_K& b = x[i];
     const BlockQ8_K& a = y[i];
     uint64_t sc, mn;
-    unpack_k4_scales(b.scales, &sc, &mn);
+    unpack_scales_mins_k4(b.scales, &sc, &mn);
     const __m512i s16 =
         _mm512_broadcast_i32x4(_mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(sc))));
     __m512i isum[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};

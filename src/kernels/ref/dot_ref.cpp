@@ -16,12 +16,6 @@ const B* blocks(const void* p) {
   return static_cast<const B*>(p);
 }
 
-uint32_t load_u32(const uint8_t* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
 // 4-bit code j (0..31) of a 32-element block with Q4_0 nibble order.
 int nibble32(const uint8_t* qs, int j) { return j < 16 ? (qs[j] & 0x0F) : (qs[j - 16] >> 4); }
 
